@@ -1,0 +1,1 @@
+"""Built-in source and destination connectors, registered as `cdp` plugins."""

@@ -1,0 +1,1 @@
+"""Built-in destination connectors and the destinations stage."""

@@ -1,0 +1,1 @@
+"""Built-in source connectors and the sources stage."""

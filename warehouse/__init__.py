@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: its layout, the canonical model, segments."""

@@ -1,0 +1,1 @@
+"""SQL segments: parsing, validation, materialization with history."""

@@ -1,0 +1,9 @@
+"""Stage runner (placeholder until this stage is built)."""
+
+from __future__ import annotations
+
+from cdp.run import StageContext, StageResult
+
+
+def run(ctx: StageContext) -> StageResult:
+    return StageResult(status="skipped", counts={}, errors=["not built yet"])
