@@ -28,12 +28,13 @@ __all__ = ["STAGES", "RunResult", "StageContext", "StageResult", "run_sync"]
 
 STAGES = ("sources", "identity", "segments", "destinations")
 
-#: Where each stage's ``run(ctx) -> StageResult`` lives; data flows down this list only.
+#: The steps of each stage, each a ``run(ctx) -> StageResult``; data flows down this list only.
+#: The identity stage ends by rebuilding ``profiles.profiles`` (golden records + traits).
 STAGE_RUNNERS = {
-    "sources": "connectors.sources.stage:run",
-    "identity": "identity.stage:run",
-    "segments": "warehouse.segments.stage:run",
-    "destinations": "connectors.destinations.stage:run",
+    "sources": ("connectors.sources.stage:run",),
+    "identity": ("identity.stage:run", "warehouse.profiles:run"),
+    "segments": ("warehouse.segments.stage:run",),
+    "destinations": ("connectors.destinations.stage:run",),
 }
 
 
@@ -75,9 +76,20 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _load_runner(stage: str) -> Callable[[StageContext], StageResult]:
-    module, _, name = STAGE_RUNNERS[stage].partition(":")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+def _run_stage(stage: str, ctx: StageContext) -> StageResult:
+    """Run the steps of ``stage`` in order; their counts and errors add up to one result."""
+    total = StageResult(stage=stage)
+    for target in STAGE_RUNNERS[stage]:
+        module, _, name = target.partition(":")
+        step: Callable[[StageContext], StageResult] = getattr(importlib.import_module(module), name)
+        result = step(ctx)
+        total.counts.update(result.counts)
+        total.errors.extend(result.errors)
+        if result.status != "succeeded" and total.status in ("succeeded", "skipped"):
+            total.status = result.status
+        if result.status == "failed":
+            break
+    return total
 
 
 def mark_interrupted(con: duckdb.DuckDBPyConnection) -> None:
@@ -145,7 +157,7 @@ def run_sync(
                     continue
                 started = time.perf_counter()
                 try:
-                    result = _load_runner(stage)(ctx)
+                    result = _run_stage(stage, ctx)
                 except CdpError as exc:
                     result = StageResult(status="failed", errors=[str(exc)])
                     run.error = f"{stage}: {exc}"
