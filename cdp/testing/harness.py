@@ -95,7 +95,6 @@ def run_source(
         destination=dlt.destinations.duckdb(str(database)),
         dataset_name=ctx.dataset,
         pipelines_dir=str(workdir / ".cdp" / "pipelines"),
-        progress=None,
     )
     try:
         source = connector.build(ctx)
@@ -105,7 +104,8 @@ def run_source(
         if inner is not exc:
             raise inner from None
         raise
-    counts = dict(pipeline.last_trace.last_normalize_info.row_counts) if pipeline.last_trace else {}
+    normalize = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
+    counts = dict(normalize.row_counts) if normalize else {}
     schema = pipeline.default_schema
     rows = {t: n for t, n in counts.items() if not t.startswith("_dlt")}
     dispositions = {

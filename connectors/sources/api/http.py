@@ -186,5 +186,5 @@ def make_client(
         data_selector=data_selector,
         session=session,
     )
-    client.cdp_hook = _response_hook(source, secret_key)
+    setattr(client, "cdp_hook", _response_hook(source, secret_key))  # noqa: B010
     return client

@@ -35,12 +35,8 @@ Resource = Literal["customers", "orders", "products", "abandoned_checkouts"]
 class ShopifyConfig(HttpSettings):
     shop: str = Field(description="The shop's domain, e.g. acme.myshopify.com")
     api_version: str = Field(default="2024-10", pattern=r"^\d{4}-\d{2}$|^unstable$")
-    resources: list[Resource] = Field(
-        default_factory=lambda: ["customers", "orders", "products", "abandoned_checkouts"]
-    )
-    detect_deletes: list[Literal["customers", "orders"]] = Field(
-        default_factory=lambda: ["customers"]
-    )
+    resources: list[Resource] = ["customers", "orders", "products", "abandoned_checkouts"]
+    detect_deletes: list[Literal["customers", "orders"]] = ["customers"]
     start_date: str | None = Field(default=None, description="Only records updated since (ISO).")
     page_size: int | None = Field(default=250, ge=1, le=250)
     leak_rate: float = Field(default=2.0, gt=0, description="Bucket leak rate, requests/s.")
@@ -191,7 +187,7 @@ def build(ctx: SourceContext) -> Any:
 
         @dlt.resource(name=name, primary_key="id", write_disposition="merge")
         def resource(
-            updated_at: Any = dlt.sources.incremental(
+            updated_at: Any = dlt.sources.incremental(  # noqa: B008
                 "updated_at", initial_value=config.start_date, on_cursor_value_missing="include"
             ),
         ) -> Iterator[Any]:
