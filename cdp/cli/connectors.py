@@ -20,7 +20,10 @@ def list_() -> None:
     from cdp.plugins import get_registry
 
     registry = get_registry()
-    rows = [("source", c.name, registry.origins[("source", c.name)], c.description) for c in registry.sources.values()]
+    rows = [
+        ("source", c.name, registry.origins[("source", c.name)], c.description)
+        for c in registry.sources.values()
+    ]
     rows += [
         ("destination", c.name, registry.origins[("destination", c.name)], c.description)
         for c in registry.destinations.values()
@@ -29,3 +32,29 @@ def list_() -> None:
     click.echo(f"{'kind':<13}{'name':<{width}}{'plugin':<18}description")
     for kind, name, plugin, description in sorted(rows):
         click.echo(f"{kind:<13}{name:<{width}}{plugin:<18}{description}")
+
+
+@connectors.command("new")
+@click.argument("name")
+@click.option(
+    "--dir",
+    "parent",
+    type=click.Path(file_okay=False, path_type=str),
+    default=".",
+    show_default=True,
+    help="Folder to create the package in.",
+)
+def new(name: str, parent: str) -> None:
+    """Scaffold a source connector plugin package NAME (e.g. loyalty_api) with tests.
+
+    The package registers itself under the `cdp` entry-point group, ships a dlt source, its
+    canonical mapping SQL, a local fake of the API and the conformance kit; `pip install -e
+    .[dev]` then `pytest` in it passes as is.
+    """
+    from pathlib import Path
+
+    from cdp.scaffold import new_connector
+
+    target = new_connector(name, Path(parent))
+    click.echo(f"created {target}")
+    click.echo(f"next: cd {target} && pip install -e '.[dev]' && pytest")
