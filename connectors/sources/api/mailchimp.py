@@ -182,7 +182,7 @@ def build(ctx: SourceContext) -> Any:
     def members(
         last_changed: Any = dlt.sources.incremental(
             "last_changed", initial_value=config.start_date
-        ),  # noqa: B008
+        ),
     ) -> Iterator[Any]:
         params = {}
         if last_changed.last_value is not None:
@@ -197,9 +197,9 @@ def build(ctx: SourceContext) -> Any:
 
     @dlt.resource(name="campaigns", primary_key="id", write_disposition="merge")
     def campaigns(
-        send_time: Any = dlt.sources.incremental("send_time", on_cursor_value_missing="exclude"),  # noqa: B008
+        send_time: Any = dlt.sources.incremental("send_time", on_cursor_value_missing="exclude"),
     ) -> Iterator[Any]:
-        params = {"status": "sent"}
+        params: dict[str, Any] = {"status": "sent"}
         if send_time.last_value is not None:
             params["since_send_time"] = _iso(send_time.last_value)
         for page in pages("campaigns", "campaigns", params):
@@ -209,7 +209,7 @@ def build(ctx: SourceContext) -> Any:
 
     @dlt.resource(name="email_activity", primary_key="event_id", write_disposition="merge")
     def email_activity(
-        timestamp: Any = dlt.sources.incremental("timestamp"),  # noqa: B008
+        timestamp: Any = dlt.sources.incremental("timestamp"),
     ) -> Iterator[Any]:
         params = {"since": _iso(timestamp.last_value)} if timestamp.last_value else {}
         for campaign in recent_campaigns():
@@ -255,7 +255,7 @@ def build(ctx: SourceContext) -> Any:
         name="unsubscribes", primary_key=("campaign_id", "email_id"), write_disposition="merge"
     )
     def unsubscribes(
-        timestamp: Any = dlt.sources.incremental("timestamp"),  # noqa: B008
+        timestamp: Any = dlt.sources.incremental("timestamp"),
     ) -> Iterator[Any]:
         for campaign in recent_campaigns():
             for page in pages(f"reports/{campaign['id']}/unsubscribed", "unsubscribes"):

@@ -187,7 +187,7 @@ def build(ctx: SourceContext) -> Any:
 
         @dlt.resource(name=name, primary_key="id", write_disposition="merge")
         def resource(
-            updated_at: Any = dlt.sources.incremental(  # noqa: B008
+            updated_at: Any = dlt.sources.incremental(
                 "updated_at", initial_value=config.start_date, on_cursor_value_missing="include"
             ),
         ) -> Iterator[Any]:
