@@ -129,11 +129,16 @@ def customer(i: int, updated: float) -> dict:
     }
 
 
+def _person(i: int) -> dict:
+    first, last = FIRST[i % len(FIRST)], LAST[(i // 8) % len(LAST)]
+    return {"id": 1000 + i, "email": f"{first.lower()}.{last.lower()}{i}@example.com",
+            "first_name": first, "last_name": last}
+
+
 def order_factory(customers: int) -> Any:
     def order(i: int, updated: float) -> dict:
         oid = 4000000 + i
-        cidx = (i * 7) % max(customers, 1)
-        c = customer(cidx, float(cidx))
+        c = _person((i * 7) % max(customers, 1))
         items = [
             {
                 "id": 9000000 + i * 3 + k,
@@ -215,7 +220,7 @@ def product(i: int, updated: float) -> dict:
 
 def checkout_factory(customers: int) -> Any:
     def checkout(i: int, updated: float) -> dict:
-        c = customer((i * 11) % max(customers, 1), 0.0)
+        c = _person((i * 11) % max(customers, 1))
         return {
             "id": 6000000 + i,
             "token": f"tok{i:08d}",
