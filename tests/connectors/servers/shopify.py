@@ -131,8 +131,12 @@ def customer(i: int, updated: float) -> dict:
 
 def _person(i: int) -> dict:
     first, last = FIRST[i % len(FIRST)], LAST[(i // 8) % len(LAST)]
-    return {"id": 1000 + i, "email": f"{first.lower()}.{last.lower()}{i}@example.com",
-            "first_name": first, "last_name": last}
+    return {
+        "id": 1000 + i,
+        "email": f"{first.lower()}.{last.lower()}{i}@example.com",
+        "first_name": first,
+        "last_name": last,
+    }
 
 
 def order_factory(customers: int) -> Any:
