@@ -81,17 +81,22 @@ def error_message(response: Any) -> str:
     return mask(" ".join(text.split())[:300])
 
 
-def _response_hook(source: str, secret_key: str | None) -> Callable[..., None]:
+def _response_hook(
+    source: str,
+    secret_key: str | None,
+    is_auth_error: Callable[[Any], bool] | None = None,
+    is_throttled: Callable[[Any], bool] | None = None,
+) -> Callable[..., None]:
     def check(response: Any, *args: Any, **kwargs: Any) -> None:
         from requests import HTTPError
 
         status = response.status_code
         if status < 400:
             return
-        if status == 429 or status >= 500:
+        if status == 429 or status >= 500 or (is_throttled is not None and is_throttled(response)):
             # the session's retry loop catches this, waits and tries again
             raise HTTPError(f"HTTP {status}", response=response)
-        if status in (401, 403):
+        if status in (401, 403) or (is_auth_error is not None and is_auth_error(response)):
             fix = (
                 f"check the secret '{secret_key}' "
                 f"({env_var_name('sources', source, secret_key)} or .dlt/secrets.toml)"
@@ -165,8 +170,14 @@ def make_client(
     paginator: Any = None,
     data_selector: str | None = None,
     secret_key: str | None = None,
+    is_auth_error: Callable[[Any], bool] | None = None,
+    is_throttled: Callable[[Any], bool] | None = None,
 ) -> Any:
-    """A ``RESTClient`` for ``source`` whose session retries and whose errors are one line."""
+    """A ``RESTClient`` for ``source`` whose session retries and whose errors are one line.
+
+    ``is_auth_error`` and ``is_throttled`` recognise APIs that signal bad credentials or rate
+    limits with another status (the Graph API answers 400 with error code 190 or 4/17/613).
+    """
     from dlt.sources.helpers.requests import Client
     from dlt.sources.helpers.rest_client import RESTClient
 
@@ -177,6 +188,9 @@ def make_client(
         request_timeout=settings.request_timeout,
         request_max_retry_delay=300,
         respect_retry_after_header=True,
+        retry_condition=(lambda response, exc: response is not None and is_throttled(response))
+        if is_throttled is not None
+        else None,
     ).session
     client = RESTClient(
         base_url=(settings.base_url or base_url).rstrip("/"),
@@ -186,5 +200,5 @@ def make_client(
         data_selector=data_selector,
         session=session,
     )
-    setattr(client, "cdp_hook", _response_hook(source, secret_key))  # noqa: B010
+    setattr(client, "cdp_hook", _response_hook(source, secret_key, is_auth_error, is_throttled))  # noqa: B010
     return client
