@@ -44,7 +44,9 @@ def _unwrap(exc: BaseException) -> BaseException:
     return exc
 
 
-def load_source(ctx: StageContext, name: str, connector: SourceConnector, config: Any) -> dict[str, int]:
+def load_source(
+    ctx: StageContext, name: str, connector: SourceConnector, config: Any
+) -> dict[str, int]:
     """Run one source's dlt pipeline into ``raw_<name>``; returns rows loaded per table."""
     import dlt
 
@@ -62,9 +64,8 @@ def load_source(ctx: StageContext, name: str, connector: SourceConnector, config
     pipeline = dlt.pipeline(
         pipeline_name=pipeline_name(project.name, name),
         pipelines_dir=str(project.state_dir / "pipelines"),
-        destination=dlt.destinations.duckdb(ctx.con),
+        destination=dlt.destinations.duckdb(ctx.con),  # type: ignore[arg-type]
         dataset_name=sctx.dataset,
-        progress=None,
     )
     with ctx.progress.task(f"source {name}") as task:
         try:
@@ -78,14 +79,18 @@ def load_source(ctx: StageContext, name: str, connector: SourceConnector, config
             pipeline.run(
                 source,
                 loader_file_format="parquet",
-                refresh="drop_sources" if ctx.full_refresh else None,
+                refresh="drop_sources" if ctx.full_refresh else None,  # type: ignore[arg-type]
             )
         except Exception as exc:
             inner = _unwrap(exc)
             if isinstance(inner, CdpError):
                 raise inner from None
-            raise ConnectorError(f"source '{name}'", mask(f"{type(inner).__name__}: {inner}")) from None
-        counts = dict(pipeline.last_trace.last_normalize_info.row_counts) if pipeline.last_trace.last_normalize_info else {}
+            raise ConnectorError(
+                f"source '{name}'", mask(f"{type(inner).__name__}: {inner}")
+            ) from None
+        trace = pipeline.last_trace
+        normalized = trace.last_normalize_info if trace else None
+        counts = dict(normalized.row_counts) if normalized else {}
         task.advance(sum(v for k, v in counts.items() if not k.startswith("_dlt")))
     return counts
 
@@ -110,12 +115,10 @@ def run(ctx: StageContext) -> StageResult:
         except CdpError as exc:
             result.status = "partial"
             result.errors.append(str(exc))
-            ctx.echo(f"  source {name}: FAILED: {exc}")
             continue
         loaded = sum(v for t, v in counts.items() if not t.startswith("_"))
         rejected = counts.get(REJECTED_TABLE, 0)
         per_source[name] = {"loaded": loaded, "rejected": rejected}
-        ctx.echo(f"  source {name}: {loaded:,} rows loaded, {rejected:,} rejected")
     if ctx.plan:
         ctx.echo("  sources: --plan loads nothing; staging is left as it is")
         return result

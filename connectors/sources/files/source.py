@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cdp.connector import REJECTED_TABLE, SourceContext
-from cdp.errors import SourceFileError
+from cdp.errors import ConfigError
 from connectors.sources.files.config import FilesConfig
 from connectors.sources.files.readers import read_file
 
@@ -43,8 +43,10 @@ def matching_files(project_dir: Path, config: FilesConfig) -> list[Path]:
 def check_paths(ctx: SourceContext) -> None:
     """Pre-flight: the path matches at least one file."""
     if not matching_files(ctx.project_dir, ctx.config):
-        raise SourceFileError(
-            ctx.name, ctx.config.path, "no file matches this path; check 'path' under the source's config"
+        raise ConfigError(
+            f"no file matches {ctx.config.path!r} (relative to {ctx.project_dir}); "
+            "check the path, or export the file there",
+            key="path",
         )
 
 
@@ -88,7 +90,12 @@ def build_source(ctx: SourceContext) -> Any:
                 rel = str(path)
             stat = path.stat()
             seen = state.get(rel)
-            if not ctx.full_refresh and seen and seen["size"] == stat.st_size and seen["mtime_ns"] == stat.st_mtime_ns:
+            if (
+                not ctx.full_refresh
+                and seen
+                and seen["size"] == stat.st_size
+                and seen["mtime_ns"] == stat.st_mtime_ns
+            ):
                 continue
             sha = _sha256(path)
             if not ctx.full_refresh and seen and seen["sha256"] == sha:
