@@ -19,7 +19,9 @@ def measure(code: str, *args: str) -> tuple[float, float, str]:
         "print('@@' + json.dumps([elapsed, peak]))\n"
     )
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", wrapper, *args], capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", wrapper, *args], capture_output=True, text=True, check=False
+    )
     if out.returncode != 0:
         raise SystemExit(f"benchmark step failed:\n{out.stderr[-3000:]}")
     marker = [line for line in out.stdout.splitlines() if line.startswith("@@")][-1]

@@ -36,7 +36,9 @@ def write_csv(path: Path, rows: int) -> None:
     rng = np.random.default_rng(1)
     ids = np.arange(1, rows + 1) + 6_000_000_000
     first = np.array(["Ann", "Bob", "Carla", "Dmitri", "Eve", "Farah", "Gus", "Hana", "Ivan", "Jo"])
-    last = np.array(["Lee", "Ray", "Smith", "Ng", "Garcia", "Müller", "O'Brien", "Kim", "Rossi", "Dubois"])
+    last = np.array(
+        ["Lee", "Ray", "Smith", "Ng", "Garcia", "Müller", "O'Brien", "Kim", "Rossi", "Dubois"]
+    )
     cities = np.array(["Boston", "Austin", "Denver", "Seattle", "Miami"])
     f, l_ = first[rng.integers(0, 10, rows)], last[rng.integers(0, 10, rows)]
     idx = np.char.mod("%d", np.arange(rows))
@@ -55,9 +57,13 @@ def write_csv(path: Path, rows: int) -> None:
             "Default Address City": cities[rng.integers(0, 5, rows)],
             "Default Address Province Code": ["MA"] * rows,
             "Default Address Country Code": ["US"] * rows,
-            "Default Address Zip": np.char.zfill(np.char.mod("%d", rng.integers(1000, 99999, rows)), 5),
+            "Default Address Zip": np.char.zfill(
+                np.char.mod("%d", rng.integers(1000, 99999, rows)), 5
+            ),
             "Default Address Phone": [""] * rows,
-            "Phone": np.char.add("+1617555", np.char.zfill(np.char.mod("%d", rng.integers(0, 9999, rows)), 4)),
+            "Phone": np.char.add(
+                "+1617555", np.char.zfill(np.char.mod("%d", rng.integers(0, 9999, rows)), 4)
+            ),
             "Accepts SMS Marketing": yes_no[rng.integers(0, 2, rows)],
             "Total Spent": np.round(rng.gamma(2.0, 80.0, rows), 2).astype(str),
             "Total Orders": rng.integers(0, 20, rows).astype(str),
@@ -110,14 +116,18 @@ def main(argv: list[str] | None = None) -> None:
         cdp_s, cdp_mem, out = measure(CDP_CODE, str(project))
         print(row("duckdb read_csv -> table (reference)", args.rows, ref_s, ref_mem))
         print(row("cdp: raw_shop + staging.customer_records", args.rows, cdp_s, cdp_mem))
-        print(f"cdp rate is {100 * ref_s / cdp_s:.0f}% of DuckDB's own read_csv (target: at least 50%)")
+        print(
+            f"cdp rate is {100 * ref_s / cdp_s:.0f}% of DuckDB's own read_csv (target: at least 50%)"
+        )
 
         timings = []
         for _ in range(5):
             t = time.perf_counter()
             subprocess.run([sys.executable, "-m", "cdp", "--help"], capture_output=True, check=True)
             timings.append(time.perf_counter() - t)
-        print(f"cdp --help: best {min(timings):.3f} s, median {sorted(timings)[2]:.3f} s (target: under 0.3 s)")
+        print(
+            f"cdp --help: best {min(timings):.3f} s, median {sorted(timings)[2]:.3f} s (target: under 0.3 s)"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -51,23 +51,24 @@ def load_source(
     import dlt
 
     project = ctx.project
-    sctx = SourceContext(
-        name=name,
-        config=config,
-        secrets=project.source_secrets(name),
-        project_dir=project.dir,
-        dataset=f"raw_{name}",
-        full_refresh=ctx.full_refresh,
-    )
-    if connector.check is not None:
-        connector.check(sctx)
     pipeline = dlt.pipeline(
         pipeline_name=pipeline_name(project.name, name),
         pipelines_dir=str(project.state_dir / "pipelines"),
         destination=dlt.destinations.duckdb(ctx.con),  # type: ignore[arg-type]
-        dataset_name=sctx.dataset,
+        dataset_name=f"raw_{name}",
     )
     with ctx.progress.task(f"source {name}") as task:
+        sctx = SourceContext(
+            name=name,
+            config=config,
+            secrets=project.source_secrets(name),
+            project_dir=project.dir,
+            dataset=f"raw_{name}",
+            full_refresh=ctx.full_refresh,
+            progress=task.advance,
+        )
+        if connector.check is not None:
+            connector.check(sctx)
         try:
             # Packages left behind by a killed run are loaded first: nothing is lost.
             if pipeline.list_normalized_load_packages():
@@ -91,7 +92,6 @@ def load_source(
         trace = pipeline.last_trace
         normalized = trace.last_normalize_info if trace else None
         counts = dict(normalized.row_counts) if normalized else {}
-        task.advance(sum(v for k, v in counts.items() if not k.startswith("_dlt")))
     return counts
 
 

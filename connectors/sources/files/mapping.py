@@ -110,7 +110,9 @@ def _row_hash(t: _Table) -> exp.Expr:
         for c in t.data_columns
     ]
     # Anonymous keeps DuckDB's concat_ws as written (sqlglot would add NULL handling it needs not).
-    return exp.func("md5", exp.Anonymous(this="concat_ws", expressions=[exp.Literal.string("\x1f"), *values]))
+    return exp.func(
+        "md5", exp.Anonymous(this="concat_ws", expressions=[exp.Literal.string("\x1f"), *values])
+    )
 
 
 def _external_ids(t: _Table, spec: FileSpec) -> exp.Expr:

@@ -105,6 +105,7 @@ def build_source(ctx: SourceContext) -> Any:
             for kind, table in read_file(ctx.name, path, spec):
                 if kind == "rows":
                     rows += table.num_rows
+                    ctx.progress(table.num_rows)
                     yield _with_file(table, rel)
                 else:
                     rejected += table.num_rows
