@@ -10,9 +10,11 @@ parse rejects its row instead of becoming NULL.
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cdp.errors import SourceFileError
 from connectors.sources.files.config import FileSpec, column_key
@@ -35,7 +37,7 @@ EXTENSIONS = {
     ".pq": "parquet",
 }
 
-Batch = tuple[str, "pa.Table"]
+Batch = tuple[str, Any]
 
 
 def detect_format(path: Path, spec: FileSpec) -> str:
@@ -51,10 +53,24 @@ def detect_format(path: Path, spec: FileSpec) -> str:
     )
 
 
-def read_file(source: str, path: Path, spec: FileSpec) -> Iterator[Batch]:
+def read_file(source: str, path: Path, spec: FileSpec, tag: str, workdir: Path) -> Iterator[Batch]:
+    """Batches of ``path``: ``("rows", table)``, ``("parquet", (file, rows))`` (a Parquet file
+    written in ``workdir``), then one ``("rejected", table)``. Rows carry ``_cdp_file = tag``."""
     fmt = detect_format(path, spec)
-    reader = {"csv": _read_csv, "jsonl": _read_jsonl, "parquet": _read_parquet}[fmt]
-    yield from reader(source, path, spec)
+    if fmt == "csv":
+        yield from _read_csv(source, path, spec, tag, workdir)
+        return
+    reader = _read_jsonl if fmt == "jsonl" else _read_parquet
+    for kind, table in reader(source, path, spec):
+        if kind == "rows":
+            table = table.append_column("_cdp_file", pa_strings([tag] * table.num_rows))
+        yield kind, table
+
+
+def pa_strings(values: list[str]) -> pa.Array:
+    import pyarrow as pa
+
+    return pa.array(values, pa.string())
 
 
 def _check_columns(source: str, path: Path, spec: FileSpec, found: list[str]) -> None:
@@ -112,9 +128,9 @@ def _csv_header(source: str, path: Path, spec: FileSpec) -> list[str]:
     return header
 
 
-def _read_csv(source: str, path: Path, spec: FileSpec) -> Iterator[Batch]:
+def _read_csv(source: str, path: Path, spec: FileSpec, tag: str, workdir: Path) -> Iterator[Batch]:
+    """DuckDB reads the CSV and writes Parquet in one pass; dlt imports that file as is."""
     import duckdb
-    import pyarrow as pa
 
     header = _csv_header(source, path, spec)
     _check_columns(source, path, spec, header)
@@ -144,14 +160,16 @@ def _read_csv(source: str, path: Path, spec: FileSpec) -> Iterator[Batch]:
     select = ", ".join(
         f'"{col.replace(chr(34), chr(34) * 2)}" AS "{column_key(col)}"' for col in header
     )
-    con = duckdb.connect()
+    workdir.mkdir(parents=True, exist_ok=True)
+    target = workdir / f"{path.stem}-{os.getpid()}-{time.monotonic_ns()}.parquet"
+    con = duckdb.connect(config={"memory_limit": "1GB"})
     try:
-        relation = con.sql(
-            f"SELECT {select} FROM read_csv($path, {args})", params={"path": str(path), **options}
-        )
-        for batch in relation.to_arrow_reader(BATCH_ROWS):
-            if batch.num_rows:
-                yield "rows", pa.Table.from_batches([batch])
+        (count,) = con.execute(
+            f"COPY (SELECT {select}, $tag AS _cdp_file FROM read_csv($path, {args})) "
+            f"TO '{target}' (FORMAT parquet, ROW_GROUP_SIZE {BATCH_ROWS})",
+            {"path": str(path), "tag": tag, **options},
+        ).fetchall()[0]
+        yield "parquet", (target, int(count))
         rows = con.execute(
             # One reason per kind of problem and line (a short row reports each missing field).
             "SELECT line, string_agg(message, '; ' ORDER BY message), any_value(raw) FROM ("

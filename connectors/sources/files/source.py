@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,10 +71,12 @@ def _with_file(table: Any, rel: str, sha: str | None = None) -> Any:
 def build_source(ctx: SourceContext) -> Any:
     import dlt
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     config: FilesConfig = ctx.config
     spec = config.spec()
     project_dir = ctx.project_dir
+    workdir = project_dir / ".cdp" / "tmp" / ctx.name
 
     @dlt.resource(
         name=spec.table,
@@ -82,6 +85,7 @@ def build_source(ctx: SourceContext) -> Any:
         columns={"_cdp_file": {"data_type": "text", "nullable": False}},
     )
     def files() -> Iterator[Any]:
+        shutil.rmtree(workdir, ignore_errors=True)  # leftovers of a killed run
         state = dlt.current.resource_state().setdefault("files", {})
         for path in matching_files(project_dir, config):
             try:
@@ -102,14 +106,23 @@ def build_source(ctx: SourceContext) -> Any:
                 seen["mtime_ns"] = stat.st_mtime_ns  # touched, not changed
                 continue
             rows = rejected = 0
-            for kind, table in read_file(ctx.name, path, spec):
+            for kind, item in read_file(ctx.name, path, spec, rel, workdir):
                 if kind == "rows":
-                    rows += table.num_rows
-                    ctx.progress(table.num_rows)
-                    yield _with_file(table, rel)
+                    rows += item.num_rows
+                    ctx.progress(item.num_rows)
+                    yield item
+                elif kind == "parquet":
+                    file, count = item
+                    rows += count
+                    ctx.progress(count)
+                    # dlt hard-links the file into its load package: no copy, no rewrite.
+                    yield dlt.mark.with_file_import(
+                        str(file), "parquet", count, hints=pq.read_schema(file).empty_table()
+                    )
+                    file.unlink()
                 else:
-                    rejected += table.num_rows
-                    yield dlt.mark.with_table_name(_with_file(table, rel, sha), REJECTED_TABLE)
+                    rejected += item.num_rows
+                    yield dlt.mark.with_table_name(_with_file(item, rel, sha), REJECTED_TABLE)
             manifest = pa.table(
                 {
                     "size": [stat.st_size],
