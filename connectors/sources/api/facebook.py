@@ -73,13 +73,17 @@ def _client(ctx: SourceContext) -> Any:
     )
 
 
-def _pages(client: Any, source: str, path: str, params: dict[str, Any]) -> Iterator[list[dict]]:
+def _pages(
+    client: Any, source: str, path: str, params: dict[str, Any], progress: Any = None
+) -> Iterator[list[dict]]:
     from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
 
     paginator = JSONLinkPaginator(next_url_path="paging.next")
     for page in paginate(
         client, source, path, params=params, paginator=paginator, data_selector="data"
     ):
+        if progress is not None:
+            progress(len(page))
         yield list(page)
 
 
@@ -146,7 +150,7 @@ def build_leads(ctx: SourceContext) -> Any:
                 [{"field": "time_created", "operator": "GREATER_THAN", "value": since}]
             )
         for form_id in forms():
-            for page in _pages(client, ctx.name, f"{form_id}/leads", params):
+            for page in _pages(client, ctx.name, f"{form_id}/leads", params, ctx.progress):
                 for lead in page:
                     lead.setdefault("form_id", form_id)
                 if page:

@@ -168,6 +168,7 @@ def build(ctx: SourceContext) -> Any:
                 data_selector="results",
             ):
                 rows = list(page)
+                ctx.progress(len(rows))
                 if rows:
                     yield rows
                     last_id = int(rows[-1]["id"])

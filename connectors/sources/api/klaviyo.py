@@ -126,9 +126,11 @@ def build(ctx: SourceContext) -> Any:
 
     def pages(path: str, params: dict[str, Any]) -> Iterator[Any]:
         paginator = JSONLinkPaginator(next_url_path="links.next")
-        yield from paginate(
+        for page in paginate(
             client, ctx.name, path, params=params, paginator=paginator, data_selector="data"
-        )
+        ):
+            ctx.progress(len(page))
+            yield page
 
     @dlt.resource(name="profiles", primary_key="id", write_disposition="merge")
     def profiles(

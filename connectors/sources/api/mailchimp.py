@@ -171,6 +171,7 @@ def build(ctx: SourceContext) -> Any:
             paginator=paginator,
             data_selector=key,
         ):
+            ctx.progress(len(page))
             yield list(page)
 
     def recent_campaigns() -> list[dict]:

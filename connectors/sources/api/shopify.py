@@ -180,6 +180,7 @@ def build(ctx: SourceContext) -> Any:
 
     def pages(path: str, key: str, params: dict[str, Any]) -> Iterator[list[dict]]:
         for page in paginate(client, ctx.name, path, params=params, data_selector=key, hooks=hooks):
+            ctx.progress(len(page))
             yield list(page)
 
     def make_resource(name: str) -> Any:

@@ -99,6 +99,14 @@ def _engine(ctx: SourceContext) -> Any:
     return engine
 
 
+def _counted(progress: Callable[[int], None]) -> Callable[[Any], Any]:
+    def count(table: Any) -> Any:
+        progress(getattr(table, "num_rows", 1))
+        return table
+
+    return count
+
+
 def _only_phones(query: Any, table: Any) -> Any:
     return query.where(table.c.meta_key == "billing_phone")
 
@@ -123,7 +131,8 @@ def build(ctx: SourceContext) -> Any:
             primary_key=key,
             query_adapter_callback=adapter,
         )
-        resources.append(resource.with_name(name).apply_hints(table_name=name))
+        resource = resource.with_name(name).apply_hints(table_name=name)
+        resources.append(resource.add_map(_counted(ctx.progress)))
     ids = sql_table(
         credentials=engine,
         table=f"{config.table_prefix}wc_customer_lookup",
