@@ -109,6 +109,7 @@ def test_bad_token_is_code_190_named_clearly(graph, tmp_path):
     assert "CDP__SOURCES__SOCIAL__ACCESS_TOKEN" in text and "EAABwrongwrong" not in text
 
 
+@pytest.mark.slow
 def test_graph_throttling_code_is_retried(graph, tmp_path):
     graph.fail_next(
         400,

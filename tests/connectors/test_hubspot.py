@@ -100,6 +100,7 @@ def test_incremental_uses_last_modified_and_archived_are_deleted(api, tmp_path):
     assert records["103"]["deleted"] is True and records["101"]["deleted"] is False
 
 
+@pytest.mark.slow
 def test_secondly_limit_429_is_retried(api, tmp_path):
     api.fail_next(
         429,

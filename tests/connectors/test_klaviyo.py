@@ -86,6 +86,7 @@ def test_incremental_filter_and_deleted_profiles(api, tmp_path):
     assert recs["01PROF0004"]["deleted"] is True and recs["01PROF0005"]["deleted"] is False
 
 
+@pytest.mark.slow
 def test_rate_limited_then_recovers(api, tmp_path):
     api.fail_next(
         429,

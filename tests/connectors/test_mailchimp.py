@@ -98,6 +98,7 @@ def test_incremental_uses_since_last_changed_and_merges(api, tmp_path):
     assert next(r for r in records if r["email"] == "U1@Example.com")["consent_email"] is False
 
 
+@pytest.mark.slow
 def test_rate_limit_and_blips_are_retried(api, tmp_path):
     api.fail_next(429, retry_after="1", body={"title": "Too Many Requests", "status": 429})
     api.fail_next(502)

@@ -101,6 +101,7 @@ def test_deleted_customers_are_marked_not_dropped(shop, tmp_path):
     assert deleted == {"1005"} and len(rows) == 30
 
 
+@pytest.mark.slow
 def test_429_and_5xx_blips_are_retried(shop, tmp_path):
     shop.fail_next(429, retry_after="1")
     shop.fail_next(503, times=2)
@@ -108,6 +109,7 @@ def test_429_and_5xx_blips_are_retried(shop, tmp_path):
     assert result.rows["customers"] == 30
 
 
+@pytest.mark.slow
 def test_leaky_bucket_full_gives_429_with_retry_after_and_run_completes(tmp_path):
     with FakeShopify(
         token=TOKEN,
@@ -124,6 +126,7 @@ def test_leaky_bucket_full_gives_429_with_retry_after_and_run_completes(tmp_path
         assert result.rows["customers"] == 40
 
 
+@pytest.mark.slow
 def test_persistent_server_error_is_one_retryable_line(shop, tmp_path):
     shop.fail_next(500, times=10, body={"errors": "Internal Server Error"})
     with pytest.raises(ConnectorError) as info:
