@@ -89,10 +89,38 @@ def _arrow_type(kind: str) -> Any:
     }[kind]
 
 
+def _column_array(column: Column, rows: list[Any]) -> Any:
+    """One column as an Arrow array: vectorised when the values allow, per value otherwise."""
+    import pyarrow as pa
+
+    target = _arrow_type(column.type)
+    name = column.name
+    values = [column.get(r) for r in rows] if column.get else [r.get(name) for r in rows]
+    if column.type == "json":
+        return pa.array([to_json(v) for v in values], type=target)
+    try:
+        if column.type == "timestamp":
+            if all(v is None or isinstance(v, str) for v in values):
+                # Arrow's ISO-8601 parser reads Z, +HH:MM and +HHMM offsets
+                return pa.array([v or None for v in values], type=pa.string()).cast(target)
+        else:
+            return pa.array(values, type=target)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        pass
+    return pa.array(
+        [column.read({name: v}) if not column.get else _coerce(column, v) for v in values],
+        type=target,
+    )
+
+
+def _coerce(column: Column, value: Any) -> Any:
+    return Column(column.name, column.type).read({column.name: value})
+
+
 def to_arrow(records: Iterable[Any], columns: Sequence[Column]) -> Any:
     """One page of records as a ``pyarrow.Table`` with the given columns."""
     import pyarrow as pa
 
     rows = list(records)
-    arrays = [pa.array([c.read(r) for r in rows], type=_arrow_type(c.type)) for c in columns]
+    arrays = [_column_array(c, rows) for c in columns]
     return pa.Table.from_arrays(arrays, names=[c.name for c in columns])
