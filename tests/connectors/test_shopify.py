@@ -103,10 +103,12 @@ def test_deleted_customers_are_marked_not_dropped(shop, tmp_path):
 
 @pytest.mark.slow
 def test_429_and_5xx_blips_are_retried(shop, tmp_path):
-    shop.fail_next(429, retry_after="1")
+    shop.fail_next(429, retry_after="1.0")  # Shopify's own format: seconds as a float
     shop.fail_next(503, times=2)
-    result = run_source(CONNECTOR, case_for(shop), tmp_path)
+    result = run_source(CONNECTOR, case_for(shop, backoff_factor=0), tmp_path)
     assert result.rows["customers"] == 30
+    first, second = shop.requests[0], shop.requests[1]
+    assert second.at - first.at >= 0.9  # waited as Retry-After said, not the (zero) backoff
 
 
 @pytest.mark.slow

@@ -13,6 +13,7 @@ date. What this module adds is what cdp promises its users:
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -95,6 +96,7 @@ def _response_hook(
             return
         if status == 429 or status >= 500 or (is_throttled is not None and is_throttled(response)):
             # the session's retry loop catches this, waits and tries again
+            _whole_retry_after(response)
             raise HTTPError(f"HTTP {status}", response=response)
         if status in (401, 403) or (is_auth_error is not None and is_auth_error(response)):
             fix = (
@@ -113,6 +115,18 @@ def _response_hook(
         )
 
     return check
+
+
+def _whole_retry_after(response: Any) -> None:
+    """Shopify sends ``Retry-After: 2.0``; dlt reads only whole seconds, so round it up."""
+    value = (response.headers.get("Retry-After") or "").strip()
+    if value and not value.isdigit():
+        try:
+            seconds = float(value)
+        except ValueError:
+            return  # an HTTP date, which dlt reads itself
+        if seconds > 0:
+            response.headers["Retry-After"] = str(math.ceil(seconds))
 
 
 def paginate(client: Any, source: str, path: str, **kwargs: Any) -> Iterator[Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,6 +24,8 @@ class Request:
     headers: dict[str, str]
     body: Any
     raw_query: str = ""
+    at: float = 0.0
+    """time.monotonic() when the request arrived."""
 
 
 @dataclass
@@ -88,7 +91,13 @@ class FakeApi:
                     body = raw.decode("utf-8", "replace")
                 query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
                 req = Request(
-                    self.command, parts.path, query, dict(self.headers.items()), body, parts.query
+                    self.command,
+                    parts.path,
+                    query,
+                    dict(self.headers.items()),
+                    body,
+                    parts.query,
+                    time.monotonic(),
                 )
                 with fake._lock:
                     fake.requests.append(req)
