@@ -91,6 +91,20 @@ def test_incremental_run_asks_only_for_changes_and_merges(shop, tmp_path):
     ).fetchall() == [(30, 30)]
 
 
+def test_an_edited_order_replaces_its_line_items(shop, tmp_path):
+    case = case_for(shop)
+    run_source(CONNECTOR, case, tmp_path)
+    shop.edit_order(2, keep_items=1)  # order 4000002 had 3 lines
+    second = run_source(CONNECTOR, case, tmp_path)
+    con = duckdb.connect(str(second.database), read_only=True)
+    lines = con.execute(
+        "SELECT id FROM raw_shop.order_line_items WHERE order_id = 4000002"
+    ).fetchall()
+    total = con.execute("SELECT count(*) FROM raw_shop.order_line_items").fetchall()
+    assert lines == [(9000006,)]
+    assert total == [(sum(1 + i % 3 for i in range(45)) - 2,)]
+
+
 def test_deleted_customers_are_marked_not_dropped(shop, tmp_path):
     case = case_for(shop)
     run_source(CONNECTOR, case, tmp_path)

@@ -183,6 +183,13 @@ def build(ctx: SourceContext) -> Any:
             ctx.progress(len(page))
             yield list(page)
 
+    line_hints = dlt.mark.make_hints(
+        table_name="order_line_items",
+        primary_key="id",
+        merge_key="order_id",
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+    )
+
     def make_resource(name: str) -> Any:
         path, key, columns = ENDPOINTS[name]
 
@@ -209,8 +216,11 @@ def build(ctx: SourceContext) -> Any:
                         for li in o.get("line_items") or []
                     ]
                     if items:
-                        yield dlt.mark.with_table_name(
-                            to_arrow(items, LINE_ITEM_COLUMNS), "order_line_items"
+                        # delete-insert on order_id: an edited order's removed lines go away
+                        yield dlt.mark.with_hints(
+                            to_arrow(items, LINE_ITEM_COLUMNS),
+                            line_hints,
+                            create_table_variant=True,
                         )
 
         return resource

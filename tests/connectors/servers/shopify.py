@@ -277,6 +277,16 @@ class FakeShopify(FakeApi):
             "products": Collection(products, product),
             "checkouts": Collection(checkouts, checkout_factory(customers)),
         }
+        self.trimmed: dict[int, int] = {}
+        base_order = self.data["orders"].factory
+
+        def order(i: int, updated: float) -> dict:
+            rec = base_order(i, updated)
+            if i in self.trimmed:
+                rec["line_items"] = rec["line_items"][: self.trimmed[i]]
+            return rec
+
+        self.data["orders"].factory = order
         self.id_base = {"customers": 1000, "orders": 4000000, "products": 700, "checkouts": 6000000}
 
     @property
@@ -287,6 +297,11 @@ class FakeShopify(FakeApi):
         coll = self.data[kind]
         for i in indexes:
             coll.changed[i] = at if at is not None else coll.count + 10_000_000 + i
+
+    def edit_order(self, index: int, keep_items: int) -> None:
+        """The order keeps only its first ``keep_items`` line items (and is touched)."""
+        self.trimmed[index] = keep_items
+        self.touch("orders", [index])
 
     def delete(self, kind: str, indexes: Any) -> None:
         self.data[kind].deleted.update(indexes)
