@@ -28,6 +28,7 @@ __all__ = [
     "Project",
     "ProjectConfig",
     "SourceConfig",
+    "SuppressionConfig",
     "SyncConfig",
     "WarehouseConfig",
     "closest",
@@ -65,7 +66,24 @@ class SyncConfig(StrictModel):
     segment: str
     destination: str
     mode: Literal["upsert", "mirror", "add"] = "upsert"
+    """upsert: add and update; mirror: also remove members who left; add: only add."""
     fields: dict[str, str] = Field(default_factory=dict)
+    """Destination field -> segment column (or profiles.profiles column)."""
+    name: str | None = None
+    """The sync's key in sync.* tables and `cdp runs`; default ``<segment>-><destination>``."""
+
+    @property
+    def key(self) -> str:
+        return self.name or f"{self.segment}->{self.destination}"
+
+
+class SuppressionConfig(StrictModel):
+    """People never sent to email or ad destinations, whatever their consent says."""
+
+    file: str | None = None
+    """A CSV with a column ``email`` and/or ``phone`` and/or ``profile_id`` (path from cdp.yml)."""
+    table: str | None = None
+    """A warehouse table ``schema.table`` with the same columns."""
 
 
 class ProjectConfig(StrictModel):
@@ -76,6 +94,7 @@ class ProjectConfig(StrictModel):
     segments: str = "segments/"
     destinations: dict[str, DestinationConfig] = Field(default_factory=dict)
     syncs: list[SyncConfig] = Field(default_factory=list)
+    suppression: SuppressionConfig = Field(default_factory=SuppressionConfig)
 
 
 def closest(value: str, choices: Iterable[str]) -> str | None:
@@ -255,7 +274,13 @@ def load_project(project_dir: Path | str, *, resolve_secrets: bool = True) -> Pr
                     )
             project.secrets[(kind, name)] = found
 
+    seen: set[str] = set()
     for index, sync in enumerate(config.syncs):
+        if sync.key in seen:
+            raise project.error(
+                ("syncs", index), f"two syncs are both called '{sync.key}'; give one a name: key"
+            )
+        seen.add(sync.key)
         if sync.destination not in config.destinations:
             raise project.error(
                 ("syncs", index, "destination"),

@@ -1,9 +1,224 @@
-"""Stage runner (placeholder until this stage is built)."""
+"""The ``destinations`` stage: plan and deliver every sync of cdp.yml.
+
+Every sync is checked first (segment, field mapping, the destination's known fields), so a
+mistake stops the stage before anything is sent. Then each destination is served by its own
+thread with its own warehouse cursor: a slow or failing destination never holds up another.
+With ``--plan`` each sync's rows to add, update and remove are printed with samples and
+nothing is sent or recorded.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from importlib.resources import files
+from typing import TYPE_CHECKING, Any
+
+from cdp.connector import DestinationConnector, DestinationContext
+from cdp.errors import CdpError
+from cdp.plugins import get_registry
 from cdp.run import StageContext, StageResult
+from cdp.secrets import mask
+from connectors.destinations.base import Destination, FieldProblem, SyncSpec
+from connectors.destinations.consent import prepare_consent
+from connectors.destinations.engine import DeliveryResult, compact_state, deliver, snapshot
+from connectors.destinations.plan import SyncPlan, build_plan, resolve_spec
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = ["run"]
+
+SAMPLE_WIDTH = 160
+
+
+def ensure_state_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(files("connectors.destinations.sql").joinpath("state.sql").read_text(encoding="utf-8"))
+
+
+def _open(ctx: StageContext, name: str, connector: DestinationConnector) -> Destination:
+    project = ctx.project
+    dctx = DestinationContext(
+        name=name,
+        config=project.destination_configs[name],
+        secrets=project.destination_secrets(name),
+        project_dir=project.dir,
+    )
+    return connector.open(dctx)
+
+
+def _echo_plan(echo: Callable[[str], None], plan: SyncPlan) -> None:
+    c = plan.counts
+    echo(
+        f"{plan.spec.key} ({plan.spec.mode}): {c.get('add', 0):,} to add, {c.get('update', 0):,} to update, "
+        f"{c.get('remove', 0):,} to remove ({c.get('members', 0):,} members; excluded: "
+        f"{c.get('excluded_holdout', 0):,} holdout, {c.get('excluded_consent', 0):,} without consent)"
+    )
+    for op in ("add", "update", "remove"):
+        for pid, payload in plan.samples.get(op, []):
+            text = f"    {op:<7}{pid}  {payload}"
+            echo(text if len(text) <= SAMPLE_WIDTH else text[: SAMPLE_WIDTH - 1] + "…")
+
+
+def _record_run(
+    con: duckdb.DuckDBPyConnection,
+    plan: SyncPlan,
+    started: datetime,
+    status: str,
+    result: DeliveryResult,
+    stats: dict[str, int],
+) -> None:
+    spec, c = plan.spec, plan.counts
+    con.execute(
+        "INSERT INTO sync.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            spec.run_id, spec.key, spec.segment, spec.destination, spec.mode, started, datetime.now(UTC),
+            status, c.get("add", 0), c.get("update", 0), c.get("remove", 0), result.added, result.updated,
+            result.removed, result.failed, result.terminal, result.retried, stats.get("requests", 0),
+            stats.get("retried_requests", 0), c.get("excluded_holdout", 0), c.get("excluded_consent", 0),
+            result.error,
+        ],
+    )  # fmt: skip
+
+
+def _serve_destination(
+    ctx: StageContext, dest: Destination, specs: list[tuple[SyncSpec, str, dict, dict]], slot: int
+) -> dict[str, tuple[str, dict[str, Any], str | None]]:
+    """Plan and deliver every sync of one destination on its own cursor."""
+    con = ctx.con.cursor()
+    out: dict[str, tuple[str, dict[str, Any], str | None]] = {}
+    try:
+        prepare_consent(con, ctx.project)
+        for spec, kind, seg_cols, prof_cols in specs:
+            started = datetime.now(UTC)
+            before = dict(dest.stats())
+            plan = build_plan(con, spec, kind, seg_cols, prof_cols, full_refresh=ctx.full_refresh, slot=slot, samples=0)
+            result = DeliveryResult()
+            try:
+                with ctx.progress.task(f"sync {spec.key}", total=plan.total) as task:
+                    result = deliver(con, dest, plan, task)
+                dest.finish(spec, lambda s=spec: snapshot(con, s.key))
+            except CdpError as exc:  # authentication and other problems the user must fix
+                result.error = str(exc)
+            except Exception as exc:  # keep other destinations going; report this one
+                result.error = mask(f"internal error: {exc!r}")
+            compact_state(con, spec.key)
+            after = dest.stats()
+            stats = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+            status = "failed" if result.error else "partial" if result.failed else "succeeded"
+            _record_run(con, plan, started, status, result, stats)
+            counts = {**result.as_counts(), **stats}
+            out[spec.key] = (status, counts, result.error)
+            if result.error and "credentials" in result.error:
+                break  # the same credentials would fail every other sync of this destination
+    finally:
+        dest.close()
+        con.close()
+    return out
 
 
 def run(ctx: StageContext) -> StageResult:
-    return StageResult(status="skipped", counts={}, errors=["not built yet"])
+    project, con = ctx.project, ctx.con
+    syncs = [
+        (i, s) for i, s in enumerate(project.config.syncs) if project.config.destinations[s.destination].enabled
+    ]
+    if not syncs:
+        return StageResult(status="skipped", counts={}, errors=[])
+    if ctx.plan:  # a plan changes nothing: even the state tables it may create are rolled back
+        con.execute("BEGIN TRANSACTION")
+        try:
+            ensure_state_tables(con)
+            return _prepare_and_run(ctx, syncs)
+        finally:
+            con.execute("ROLLBACK")
+    ensure_state_tables(con)
+    return _prepare_and_run(ctx, syncs)
+
+
+def _prepare_and_run(ctx: StageContext, syncs: list[tuple[int, Any]]) -> StageResult:
+    project, con = ctx.project, ctx.con
+    registry = get_registry()
+    opened: dict[str, Destination] = {}
+    by_dest: dict[str, list[tuple[SyncSpec, str, dict, dict]]] = {}
+    try:
+        for index, sync in syncs:
+            spec, seg_cols, prof_cols = resolve_spec(con, project, index, sync, ctx.run_id)
+            connector = registry.destinations[project.config.destinations[sync.destination].connector]
+            if sync.destination not in opened:
+                opened[sync.destination] = _open(ctx, sync.destination, connector)
+            try:
+                opened[sync.destination].check(spec)
+            except FieldProblem as exc:
+                raise project.error(
+                    ("syncs", index, "fields", exc.field_name), exc.message, exc.suggestion
+                ) from None
+            by_dest.setdefault(sync.destination, []).append((spec, connector.kind, seg_cols, prof_cols))
+        if ctx.plan:
+            return _plan_only(ctx, by_dest)
+    except BaseException:
+        for dest in opened.values():
+            dest.close()
+        raise
+    results: dict[str, tuple[str, dict[str, Any], str | None]] = {}
+    lock = threading.Lock()
+
+    def work(item: tuple[int, str]) -> None:
+        slot, name = item
+        try:
+            out = _serve_destination(ctx, opened[name], by_dest[name], slot)
+        except CdpError as exc:
+            out = {spec.key: ("failed", {}, str(exc)) for spec, *_ in by_dest[name]}
+        with lock:
+            results.update(out)
+
+    with ThreadPoolExecutor(max_workers=min(8, len(by_dest))) as pool:
+        list(pool.map(work, enumerate(by_dest)))
+    return _summarize(ctx, results)
+
+
+def _plan_only(ctx: StageContext, by_dest: dict[str, list[tuple[SyncSpec, str, dict, dict]]]) -> StageResult:
+    con = ctx.con
+    prepare_consent(con, ctx.project)
+    per_sync: dict[str, dict[str, int]] = {}
+    for specs in by_dest.values():
+        for spec, kind, seg_cols, prof_cols in specs:
+            plan = build_plan(con, spec, kind, seg_cols, prof_cols, full_refresh=ctx.full_refresh)
+            _echo_plan(ctx.echo, plan)
+            per_sync[spec.key] = {
+                "to_add": plan.counts.get("add", 0),
+                "to_update": plan.counts.get("update", 0),
+                "to_remove": plan.counts.get("remove", 0),
+                "excluded_consent": plan.counts.get("excluded_consent", 0),
+                "excluded_holdout": plan.counts.get("excluded_holdout", 0),
+            }
+            con.execute(f"DROP TABLE IF EXISTS {plan.table}")
+    return StageResult(counts={"syncs": per_sync})
+
+
+def _summarize(ctx: StageContext, results: dict[str, tuple[str, dict[str, Any], str | None]]) -> StageResult:
+    per_sync: dict[str, dict[str, Any]] = {}
+    errors: list[str] = []
+    totals = {"added": 0, "updated": 0, "removed": 0, "failed": 0}
+    for spec in ctx.project.config.syncs:
+        if spec.key not in results:
+            continue
+        status, counts, error = results[spec.key]
+        per_sync[spec.key] = counts
+        for k in totals:
+            totals[k] += int(counts.get(k, 0))
+        line = ", ".join(f"{k} {v:,}" for k, v in counts.items())
+        ctx.echo(f"{spec.key}: {status}" + (f" ({line})" if line else ""))
+        if error:
+            errors.append(f"{spec.key}: {error}")
+        elif counts.get("failed"):
+            errors.append(
+                f"{spec.key}: {counts['failed']:,} rows failed; see sync.changelog "
+                f"(SELECT * FROM sync.failures WHERE sync_key = '{spec.key}')"
+            )
+    statuses = {r[0] for r in results.values()}
+    status = "succeeded"
+    if statuses - {"succeeded"}:
+        status = "failed" if statuses == {"failed"} else "partial"
+    return StageResult(status=status, counts={**totals, "syncs": per_sync}, errors=errors)

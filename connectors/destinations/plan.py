@@ -1,0 +1,197 @@
+"""Diffing a sync: what to add, update and remove at its destination since the last delivery.
+
+The rows a sync wants at its destination are the segment's members (never the holdout control
+group; for email and ad destinations only people with consent), each reduced to its mapped
+fields as JSON and hashed. Comparing them with ``sync.delivered_state`` (what was delivered)
+gives the plan: a temp table of ``rn, profile_id, op, row_hash, payload, retry``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+from cdp.config import closest
+from connectors.destinations.base import SyncSpec
+from connectors.destinations.consent import CONSENT_KINDS, blocked_condition
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from cdp.config import Project, SyncConfig
+
+__all__ = ["SyncPlan", "build_plan", "resolve_spec"]
+
+
+def q(name: str) -> str:
+    """A quoted DuckDB identifier."""
+    return exp.to_identifier(name, quoted=True).sql("duckdb")
+
+
+def lit(value: str) -> str:
+    return exp.Literal.string(value).sql("duckdb")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict[str, str]:
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        [schema, table],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+@dataclass
+class SyncPlan:
+    spec: SyncSpec
+    kind: str
+    table: str
+    """The temp table holding the plan."""
+    counts: dict[str, int] = field(default_factory=dict)
+    samples: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.counts.get("add", 0) + self.counts.get("update", 0) + self.counts.get("remove", 0)
+
+
+def resolve_spec(
+    con: duckdb.DuckDBPyConnection, project: Project, index: int, sync: SyncConfig, run_id: str
+) -> tuple[SyncSpec, dict[str, str], dict[str, str]]:
+    """Check the sync's segment and field mapping; return the spec and the two column sets."""
+    seg_cols = _columns(con, "segments", sync.segment)
+    if not seg_cols:
+        existing = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'segments'"
+            ).fetchall()
+        ]
+        raise project.error(
+            ("syncs", index, "segment"),
+            f"no segment '{sync.segment}' in the warehouse (segments.{sync.segment}); "
+            "add segments/<name>.sql and run `cdp sync --only segments`",
+            suggestion=closest(sync.segment, existing),
+        )
+    prof_cols = _columns(con, "profiles", "profiles")
+    if not sync.fields:
+        raise project.error(("syncs", index, "fields"), "map at least one field: fields: {email: email}")
+    types: dict[str, str] = {}
+    for dest_field, column in sync.fields.items():
+        if column in seg_cols:
+            types[dest_field] = seg_cols[column]
+        elif column in prof_cols:
+            types[dest_field] = prof_cols[column]
+        else:
+            raise project.error(
+                ("syncs", index, "fields", dest_field),
+                f"'{column}' is neither a column of segments.{sync.segment} nor of profiles.profiles",
+                suggestion=closest(column, [*seg_cols, *prof_cols]),
+            )
+    spec = SyncSpec(
+        key=sync.key,
+        index=index,
+        segment=sync.segment,
+        destination=sync.destination,
+        mode=sync.mode,
+        fields=dict(sync.fields),
+        types=types,
+        run_id=run_id,
+    )
+    return spec, seg_cols, prof_cols
+
+
+def _effective_state(key: str) -> str:
+    return (
+        "SELECT profile_id, arg_max(row_hash, seq) AS row_hash, arg_max(payload, seq) AS payload, "
+        "arg_max(removed, seq) AS removed FROM sync.delivered_state "
+        f"WHERE sync_key = {lit(key)} GROUP BY profile_id"
+    )
+
+
+def build_plan(
+    con: duckdb.DuckDBPyConnection,
+    spec: SyncSpec,
+    kind: str,
+    seg_cols: dict[str, str],
+    prof_cols: dict[str, str],
+    *,
+    full_refresh: bool = False,
+    slot: int = 0,
+    samples: int = 3,
+) -> SyncPlan:
+    """Compute the plan of one sync into a temp table (nothing is sent or written for good)."""
+    has_profiles = bool(prof_cols)
+    exprs = []
+    for dest_field, column in spec.fields.items():
+        source = "s" if column in seg_cols else "p"
+        exprs.append(f"{lit(dest_field)}: {source}.{q(column)}")
+    join = "LEFT JOIN profiles.profiles p ON p.profile_id = s.profile_id" if has_profiles else ""
+    holdout = "coalesce(s.cdp_holdout, false)" if "cdp_holdout" in seg_cols else "false"
+    needs_consent = kind in CONSENT_KINDS
+    blocked = (blocked_condition("p", set(prof_cols)) if has_profiles else "TRUE") if needs_consent else "FALSE"
+    cur, plan = f"_cdp_current_{slot}", f"_cdp_plan_{slot}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {cur} AS "
+        f"SELECT CAST(s.profile_id AS VARCHAR) AS profile_id, {holdout} AS holdout, "
+        f"coalesce({blocked}, TRUE) AS blocked, "
+        f"CAST(to_json({{{', '.join(exprs)}}}) AS VARCHAR) AS payload "
+        f"FROM segments.{q(spec.segment)} s {join} WHERE s.profile_id IS NOT NULL"
+    )
+    key = lit(spec.key)
+    upd = "FALSE" if spec.mode == "add" else ("TRUE" if full_refresh else "c.row_hash <> st.row_hash")
+    terminal = "FALSE" if full_refresh else (
+        "EXISTS (SELECT 1 FROM sync.failures f WHERE f.sync_key = " + key
+        + " AND f.profile_id = c.profile_id AND f.terminal AND f.row_hash = c.row_hash)"
+    )
+    if spec.mode == "mirror":
+        remove_when = "TRUE"
+    elif needs_consent:  # people who withdrew consent leave email and ad tools in every mode
+        remove_when = "st.profile_id IN (SELECT profile_id FROM c_all WHERE blocked)"
+    else:
+        remove_when = "FALSE"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {plan} AS "
+        f"WITH c_all AS (SELECT profile_id, holdout, blocked, payload, md5(payload) AS row_hash FROM {cur}), "
+        "c AS (SELECT * FROM c_all WHERE NOT holdout AND NOT blocked), "
+        f"st AS (SELECT * FROM ({_effective_state(spec.key)}) WHERE NOT removed), "
+        "ops AS ("
+        "  SELECT c.profile_id, CASE WHEN st.profile_id IS NULL THEN 'add' ELSE 'update' END AS op, "
+        "         c.row_hash, c.payload FROM c LEFT JOIN st ON st.profile_id = c.profile_id "
+        f"  WHERE (st.profile_id IS NULL OR {upd}) AND NOT {terminal} "
+        "  UNION ALL "
+        "  SELECT st.profile_id, 'remove', NULL, st.payload FROM st "
+        "  LEFT JOIN c ON c.profile_id = st.profile_id "
+        f"  WHERE c.profile_id IS NULL AND ({remove_when})) "
+        "SELECT row_number() OVER (ORDER BY op = 'remove', profile_id) AS rn, ops.*, "
+        f"ops.profile_id IN (SELECT profile_id FROM sync.failures WHERE sync_key = {key} AND NOT terminal) AS retry "
+        "FROM ops"
+    )
+    result = SyncPlan(spec=spec, kind=kind, table=plan)
+    for op, n in con.execute(f"SELECT op, count(*) FROM {plan} GROUP BY op").fetchall():
+        result.counts[op] = int(n)
+    row = con.execute(
+        f"SELECT count(*) FILTER (WHERE holdout), count(*) FILTER (WHERE blocked AND NOT holdout), "
+        f"count(*) FILTER (WHERE NOT holdout AND NOT blocked) FROM {cur}"
+    ).fetchall()[0]
+    result.counts.update(excluded_holdout=int(row[0]), excluded_consent=int(row[1]), members=int(row[2]))
+    result.counts["retried"] = int(con.execute(f"SELECT count(*) FROM {plan} WHERE retry").fetchall()[0][0])
+    if samples:
+        for op, pid, payload in con.execute(
+            f"SELECT op, profile_id, payload FROM (SELECT *, row_number() OVER (PARTITION BY op ORDER BY rn) AS k "
+            f"FROM {plan}) WHERE k <= {int(samples)} ORDER BY op, k"
+        ).fetchall():
+            result.samples.setdefault(op, []).append((pid, payload))
+    con.execute(f"DROP TABLE {cur}")
+    return result
+
+
+def read_chunk(con: duckdb.DuckDBPyConnection, plan: SyncPlan, start: int, size: int) -> list[tuple[Any, ...]]:
+    """Plan rows ``start < rn <= start + size`` as (rn, profile_id, op, row_hash, payload, retry)."""
+    return con.execute(
+        f"SELECT rn, profile_id, op, row_hash, payload, retry FROM {plan.table} "
+        "WHERE rn > ? AND rn <= ? ORDER BY rn",
+        [start, start + size],
+    ).fetchall()
