@@ -93,7 +93,10 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         auth: Any = None,
         sleep: Callable[[float], None] = time.sleep,
+        throttled: Callable[[requests.Response], bool] | None = None,
+        auth_failed: Callable[[requests.Response], bool] | None = None,
     ) -> None:
+        """``throttled``/``auth_failed`` recognise APIs that say so with another status (Graph 400s)."""
         self.destination = destination
         self.base_url = (settings.base_url or base_url).rstrip("/")
         self.settings = settings
@@ -102,6 +105,8 @@ class HttpClient:
         self.session.headers.update(headers or {})
         if auth is not None:
             self.session.auth = auth
+        self.throttled = throttled
+        self.auth_failed = auth_failed
         self.budget = RequestBudget(settings.requests_per_second, sleep)
         self._sleep = sleep
         self.requests = 0
@@ -131,12 +136,12 @@ class HttpClient:
                 self._sleep(self._backoff(attempt))
                 continue
             status = response.status_code
-            if status in (401, 403):
+            if status in (401, 403) or (self.auth_failed is not None and self.auth_failed(response)):
                 raise AuthError(
                     f"destination '{self.destination}': the API refused our credentials "
                     f"(HTTP {status}); {self.secret_hint}"
                 )
-            if status == 429 or status >= 500:
+            if status == 429 or status >= 500 or (self.throttled is not None and self.throttled(response)):
                 last = f"HTTP {status}"
                 hint = retry_after_seconds(response.headers.get("Retry-After"))
                 wait = min(hint, self.settings.max_backoff_seconds * 5) if hint else self._backoff(attempt)

@@ -10,6 +10,6 @@ __all__ = ["cdp_destination_connectors"]
 
 @hookimpl
 def cdp_destination_connectors() -> list[DestinationConnector]:
-    from connectors.destinations import files, webhook
+    from connectors.destinations import files, hubspot, mailchimp, meta, webhook
 
-    return [files.CONNECTOR, webhook.CONNECTOR]
+    return [files.CONNECTOR, webhook.CONNECTOR, hubspot.CONNECTOR, mailchimp.CONNECTOR, meta.CONNECTOR]

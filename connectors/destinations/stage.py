@@ -17,11 +17,11 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from cdp.connector import DestinationConnector, DestinationContext
-from cdp.errors import CdpError
+from cdp.errors import CdpError, ConfigError
 from cdp.plugins import get_registry
 from cdp.run import StageContext, StageResult
 from cdp.secrets import mask
-from connectors.destinations.base import Destination, FieldProblem, SyncSpec
+from connectors.destinations.base import Destination, FieldProblem, SyncSpec, TransientError
 from connectors.destinations.consent import prepare_consent
 from connectors.destinations.engine import DeliveryResult, compact_state, deliver, snapshot
 from connectors.destinations.plan import SyncPlan, build_plan, resolve_spec
@@ -142,26 +142,43 @@ def _prepare_and_run(ctx: StageContext, syncs: list[tuple[int, Any]]) -> StageRe
     registry = get_registry()
     opened: dict[str, Destination] = {}
     by_dest: dict[str, list[tuple[SyncSpec, str, dict, dict]]] = {}
+    broken: dict[str, tuple[str, list[str]]] = {}  # destination -> (error, its syncs)
     try:
         for index, sync in syncs:
             spec, seg_cols, prof_cols = resolve_spec(con, project, index, sync, ctx.run_id)
+            if sync.destination in broken:
+                broken[sync.destination][1].append(spec.key)
+                continue
             connector = registry.destinations[project.config.destinations[sync.destination].connector]
-            if sync.destination not in opened:
-                opened[sync.destination] = _open(ctx, sync.destination, connector)
             try:
+                if sync.destination not in opened:
+                    opened[sync.destination] = _open(ctx, sync.destination, connector)
                 opened[sync.destination].check(spec)
             except FieldProblem as exc:
                 raise project.error(
                     ("syncs", index, "fields", exc.field_name), exc.message, exc.suggestion
                 ) from None
+            except ConfigError:
+                raise
+            except (CdpError, TransientError) as exc:  # unreachable or refused: the others go on
+                dest = opened.pop(sync.destination, None)
+                if dest is not None:
+                    dest.close()
+                others = [s.key for s, *_ in by_dest.pop(sync.destination, [])]
+                broken[sync.destination] = (mask(str(exc)), [*others, spec.key])
+                continue
             by_dest.setdefault(sync.destination, []).append((spec, connector.kind, seg_cols, prof_cols))
-        if ctx.plan:
-            return _plan_only(ctx, by_dest)
     except BaseException:
         for dest in opened.values():
             dest.close()
         raise
     results: dict[str, tuple[str, dict[str, Any], str | None]] = {}
+    for error, keys in broken.values():
+        results.update({key: ("failed", {}, error) for key in keys})
+    if ctx.plan:
+        for dest in opened.values():
+            dest.close()
+        return _plan_only(ctx, by_dest, results)
     lock = threading.Lock()
 
     def work(item: tuple[int, str]) -> None:
@@ -173,12 +190,17 @@ def _prepare_and_run(ctx: StageContext, syncs: list[tuple[int, Any]]) -> StageRe
         with lock:
             results.update(out)
 
-    with ThreadPoolExecutor(max_workers=min(8, len(by_dest))) as pool:
-        list(pool.map(work, enumerate(by_dest)))
+    if by_dest:
+        with ThreadPoolExecutor(max_workers=min(8, len(by_dest))) as pool:
+            list(pool.map(work, enumerate(by_dest)))
     return _summarize(ctx, results)
 
 
-def _plan_only(ctx: StageContext, by_dest: dict[str, list[tuple[SyncSpec, str, dict, dict]]]) -> StageResult:
+def _plan_only(
+    ctx: StageContext,
+    by_dest: dict[str, list[tuple[SyncSpec, str, dict, dict]]],
+    broken: dict[str, tuple[str, dict[str, Any], str | None]],
+) -> StageResult:
     con = ctx.con
     prepare_consent(con, ctx.project)
     per_sync: dict[str, dict[str, int]] = {}
@@ -194,7 +216,10 @@ def _plan_only(ctx: StageContext, by_dest: dict[str, list[tuple[SyncSpec, str, d
                 "excluded_holdout": plan.counts.get("excluded_holdout", 0),
             }
             con.execute(f"DROP TABLE IF EXISTS {plan.table}")
-    return StageResult(counts={"syncs": per_sync})
+    errors = [f"{key}: {error}" for key, (_, _, error) in broken.items()]
+    for line in errors:
+        ctx.echo(line)
+    return StageResult(status="partial" if errors else "succeeded", counts={"syncs": per_sync}, errors=errors)
 
 
 def _summarize(ctx: StageContext, results: dict[str, tuple[str, dict[str, Any], str | None]]) -> StageResult:
