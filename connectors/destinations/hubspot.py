@@ -75,8 +75,9 @@ class HubspotDestination:
         if not inputs:
             return failures
         response = self.http.request("POST", "crm/v3/objects/contacts/batch/upsert", json={"inputs": inputs})
-        if response.status_code == 400:
-            raise BatchRejected(f"HTTP 400 {body_text(response)}")
+        if response.status_code == 400:  # one bad contact fails the request: the engine splits it
+            text = body_text(response)
+            raise BatchRejected(f"HTTP 400 {text}", terminal="VALIDATION_ERROR" in text)
         if response.status_code not in (200, 201, 207):
             raise self._fail(response, "batch upsert")
         answer = response.json()
