@@ -10,6 +10,6 @@ __all__ = ["cdp_destination_connectors"]
 
 @hookimpl
 def cdp_destination_connectors() -> list[DestinationConnector]:
-    from connectors.destinations import files, hubspot, mailchimp, meta, postgres, webhook
+    from connectors.destinations import files, hubspot, klaviyo, mailchimp, meta, postgres, webhook
 
-    return [files.CONNECTOR, webhook.CONNECTOR, hubspot.CONNECTOR, mailchimp.CONNECTOR, meta.CONNECTOR, postgres.CONNECTOR]
+    return [files.CONNECTOR, webhook.CONNECTOR, hubspot.CONNECTOR, mailchimp.CONNECTOR, meta.CONNECTOR, postgres.CONNECTOR, klaviyo.CONNECTOR]
