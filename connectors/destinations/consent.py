@@ -70,10 +70,10 @@ def prepare_consent(con: duckdb.DuckDBPyConnection, project: Project) -> int:
         con.execute(f'INSERT INTO {SUPPRESSED} {_select_from(con, f"{schema}.{table}", cols)}')
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {UNSUBSCRIBED} AS "
-        "SELECT lower(trim(email)) AS email, max(timestamp) AS at FROM staging.events "
+        "SELECT lower(trim(email)) AS email, max(timestamp) AS unsubscribed_at FROM staging.events "
         "WHERE event = 'Unsubscribed' AND email IS NOT NULL GROUP BY 1"
         if table_exists(con, "staging", "events")
-        else f"CREATE OR REPLACE TEMP TABLE {UNSUBSCRIBED} (email VARCHAR, at TIMESTAMPTZ)"
+        else f"CREATE OR REPLACE TEMP TABLE {UNSUBSCRIBED} (email VARCHAR, unsubscribed_at TIMESTAMPTZ)"
     )
     return int(con.execute(f"SELECT count(*) FROM {SUPPRESSED}").fetchall()[0][0])
 
@@ -90,5 +90,5 @@ def blocked_condition(p: str, has: set[str]) -> str:
         f" OR coalesce({email} IN (SELECT email FROM {SUPPRESSED} WHERE email IS NOT NULL), FALSE)"
         f" OR coalesce({phone} IN (SELECT phone FROM {SUPPRESSED} WHERE phone IS NOT NULL AND phone <> ''), FALSE)"
         f" OR EXISTS (SELECT 1 FROM {UNSUBSCRIBED} u WHERE u.email = {email}"
-        f" AND ({updated} IS NULL OR u.at >= {updated})))"
+        f" AND ({updated} IS NULL OR u.unsubscribed_at >= {updated})))"
     )

@@ -91,8 +91,9 @@ def _items(con: duckdb.DuckDBPyConnection, plan: SyncPlan) -> Iterator[_Item]:
         rows = read_chunk(con, plan, start, CHUNK_ROWS)
         if not rows:
             return
-        for _rn, pid, op, row_hash, payload, retry in rows:
-            yield _Item(Row(pid, json.loads(payload), op), row_hash, payload, bool(retry))
+        for _rn, pid, op, row_hash, payload, retry, fields in rows:
+            values = fields if fields is not None else json.loads(payload)
+            yield _Item(Row(pid, values, op), row_hash, payload, bool(retry))
         start = rows[-1][0]
 
 

@@ -103,6 +103,21 @@ def resolve_spec(
     return spec, seg_cols, prof_cols
 
 
+_KEEP_TYPES = ("VARCHAR", "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE")
+
+
+def _json_safe(expr: str, duckdb_type: str) -> str:
+    """``expr`` as a value every destination can serialize: text, number, boolean or NULL."""
+    t = duckdb_type.upper()
+    if t in _KEEP_TYPES:
+        return expr
+    if t.startswith("DECIMAL") or t in ("HUGEINT", "UBIGINT", "REAL"):
+        return f"CAST({expr} AS DOUBLE)"
+    if t.startswith(("STRUCT", "MAP")) or t.endswith("]") or t == "JSON":
+        return f"CAST(to_json({expr}) AS VARCHAR)"
+    return f"CAST({expr} AS VARCHAR)"
+
+
 def _effective_state(key: str) -> str:
     return (
         "SELECT profile_id, arg_max(row_hash, seq) AS row_hash, arg_max(payload, seq) AS payload, "
@@ -127,7 +142,7 @@ def build_plan(
     exprs = []
     for dest_field, column in spec.fields.items():
         source = "s" if column in seg_cols else "p"
-        exprs.append(f"{lit(dest_field)}: {source}.{q(column)}")
+        exprs.append(f"{lit(dest_field)}: {_json_safe(f'{source}.{q(column)}', spec.types.get(dest_field, ''))}")
     join = "LEFT JOIN profiles.profiles p ON p.profile_id = s.profile_id" if has_profiles else ""
     holdout = "coalesce(s.cdp_holdout, false)" if "cdp_holdout" in seg_cols else "false"
     needs_consent = kind in CONSENT_KINDS
@@ -137,7 +152,7 @@ def build_plan(
         f"CREATE OR REPLACE TEMP TABLE {cur} AS "
         f"SELECT CAST(s.profile_id AS VARCHAR) AS profile_id, {holdout} AS holdout, "
         f"coalesce({blocked}, TRUE) AS blocked, "
-        f"CAST(to_json({{{', '.join(exprs)}}}) AS VARCHAR) AS payload "
+        f"{{{', '.join(exprs)}}} AS fields "
         f"FROM segments.{q(spec.segment)} s {join} WHERE s.profile_id IS NOT NULL"
     )
     key = lit(spec.key)
@@ -154,15 +169,16 @@ def build_plan(
         remove_when = "FALSE"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {plan} AS "
-        f"WITH c_all AS (SELECT profile_id, holdout, blocked, payload, md5(payload) AS row_hash FROM {cur}), "
+        f"WITH c_all AS (SELECT profile_id, holdout, blocked, fields, payload, md5(payload) AS row_hash "
+        f"FROM (SELECT *, CAST(to_json(fields) AS VARCHAR) AS payload FROM {cur})), "
         "c AS (SELECT * FROM c_all WHERE NOT holdout AND NOT blocked), "
         f"st AS (SELECT * FROM ({_effective_state(spec.key)}) WHERE NOT removed), "
         "ops AS ("
         "  SELECT c.profile_id, CASE WHEN st.profile_id IS NULL THEN 'add' ELSE 'update' END AS op, "
-        "         c.row_hash, c.payload FROM c LEFT JOIN st ON st.profile_id = c.profile_id "
+        "         c.row_hash, c.payload, c.fields FROM c LEFT JOIN st ON st.profile_id = c.profile_id "
         f"  WHERE (st.profile_id IS NULL OR {upd}) AND NOT {terminal} "
         "  UNION ALL "
-        "  SELECT st.profile_id, 'remove', NULL, st.payload FROM st "
+        "  SELECT st.profile_id, 'remove', NULL, st.payload, NULL FROM st "
         "  LEFT JOIN c ON c.profile_id = st.profile_id "
         f"  WHERE c.profile_id IS NULL AND ({remove_when})) "
         "SELECT row_number() OVER (ORDER BY op = 'remove', profile_id) AS rn, ops.*, "
@@ -189,9 +205,12 @@ def build_plan(
 
 
 def read_chunk(con: duckdb.DuckDBPyConnection, plan: SyncPlan, start: int, size: int) -> list[tuple[Any, ...]]:
-    """Plan rows ``start < rn <= start + size`` as (rn, profile_id, op, row_hash, payload, retry)."""
+    """Plan rows ``start < rn <= start + size``: (rn, profile_id, op, row_hash, payload, retry, fields).
+
+    ``fields`` is a dict for rows to add or update and None for removals (their ``payload``,
+    the JSON last delivered, says what to remove)."""
     return con.execute(
-        f"SELECT rn, profile_id, op, row_hash, payload, retry FROM {plan.table} "
+        f"SELECT rn, profile_id, op, row_hash, payload, retry, fields FROM {plan.table} "
         "WHERE rn > ? AND rn <= ? ORDER BY rn",
         [start, start + size],
     ).fetchall()
