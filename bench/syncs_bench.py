@@ -29,7 +29,14 @@ SECRET = "bench-signing-secret"
 
 def make_project(root: Path, rows: int, destinations: dict, syncs: list) -> None:
     (root / "cdp.yml").write_text(
-        yaml.safe_dump({"name": "bench", "warehouse": {"path": ".cdp/wh.duckdb"}, "destinations": destinations, "syncs": syncs})
+        yaml.safe_dump(
+            {
+                "name": "bench",
+                "warehouse": {"path": ".cdp/wh.duckdb"},
+                "destinations": destinations,
+                "syncs": syncs,
+            }
+        )
     )
     (root / ".cdp").mkdir(exist_ok=True)
     con = duckdb.connect(str(root / ".cdp" / "wh.duckdb"))
@@ -53,14 +60,20 @@ def churn(root: Path, fraction: float) -> None:
     con = duckdb.connect(str(root / ".cdp" / "wh.duckdb"))
     n = con.execute("SELECT count(*) FROM segments.vip").fetchall()[0][0]
     k = int(n * fraction / 2)
-    con.execute(f"DELETE FROM segments.vip WHERE profile_id IN (SELECT profile_id FROM segments.vip USING SAMPLE {k} ROWS (reservoir, 1))")
-    con.execute(f"UPDATE segments.vip SET first_name = first_name || 'x' WHERE profile_id IN (SELECT profile_id FROM segments.vip USING SAMPLE {k} ROWS (reservoir, 2))")
+    con.execute(
+        f"DELETE FROM segments.vip WHERE profile_id IN (SELECT profile_id FROM segments.vip USING SAMPLE {k} ROWS (reservoir, 1))"
+    )
+    con.execute(
+        f"UPDATE segments.vip SET first_name = first_name || 'x' WHERE profile_id IN (SELECT profile_id FROM segments.vip USING SAMPLE {k} ROWS (reservoir, 2))"
+    )
     con.execute(
         "INSERT INTO segments.vip SELECT 'n' || lpad(i::VARCHAR, 8, '0'), false, 'new' || i || '@example.com', 'New', 1.0 "
         "FROM range(?) t(i)",
         [k],
     )
-    con.execute("INSERT INTO profiles.profiles SELECT profile_id, email, NULL, first_name, NULL, true, 1.0, now() FROM segments.vip WHERE profile_id LIKE 'n%'")
+    con.execute(
+        "INSERT INTO profiles.profiles SELECT profile_id, email, NULL, first_name, NULL, true, 1.0, now() FROM segments.vip WHERE profile_id LIKE 'n%'"
+    )
     con.close()
 
 
@@ -125,7 +138,9 @@ def bench_plan(rows: int) -> None:
         t0 = time.perf_counter()
         run_sync(project, only=["destinations"])
         first = time.perf_counter() - t0
-        print(f"files: delivered {rows:,} members (parquet, changes) in {first:.1f}s = {rows / first:,.0f} rows/s")
+        print(
+            f"files: delivered {rows:,} members (parquet, changes) in {first:.1f}s = {rows / first:,.0f} rows/s"
+        )
         churn(root, 0.05)
         con = duckdb.connect(str(root / ".cdp" / "wh.duckdb"))
         prepare_consent(con, project)
@@ -161,7 +176,11 @@ def bench_webhook(rows: int, fault_rate: float, batch_rows: int) -> None:
             counts = result.stages[0].counts["syncs"]["vip->hook"]
     finally:
         hook.close()
-    exact = len(hook.rows) == rows and all(v == 1 for v in hook.rows.values()) and counts["added"] == rows
+    exact = (
+        len(hook.rows) == rows
+        and all(v == 1 for v in hook.rows.values())
+        and counts["added"] == rows
+    )
     label = f"webhook ({fault_rate:.0%} 429 + {fault_rate:.0%} 500)" if fault_rate else "webhook"
     print(
         f"{label}: {rows:,} members in {took:.1f}s = {rows / took:,.0f} rows/s, batches of {batch_rows}; "

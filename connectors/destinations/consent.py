@@ -31,7 +31,9 @@ _COLUMNS = ("email", "phone", "profile_id")
 def _select_from(con: duckdb.DuckDBPyConnection, relation: str, columns: set[str]) -> str:
     parts = [
         "lower(trim(CAST(email AS VARCHAR)))" if "email" in columns else "NULL::VARCHAR",
-        "regexp_replace(CAST(phone AS VARCHAR), '[^0-9]', '', 'g')" if "phone" in columns else "NULL::VARCHAR",
+        "regexp_replace(CAST(phone AS VARCHAR), '[^0-9]', '', 'g')"
+        if "phone" in columns
+        else "NULL::VARCHAR",
         "CAST(profile_id AS VARCHAR)" if "profile_id" in columns else "NULL::VARCHAR",
     ]
     return f"SELECT {', '.join(parts)} FROM {relation}"
@@ -39,7 +41,9 @@ def _select_from(con: duckdb.DuckDBPyConnection, relation: str, columns: set[str
 
 def prepare_consent(con: duckdb.DuckDBPyConnection, project: Project) -> int:
     """Create the temp tables of suppressed people and unsubscribes; return the list's size."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {SUPPRESSED} (email VARCHAR, phone VARCHAR, profile_id VARCHAR)")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {SUPPRESSED} (email VARCHAR, phone VARCHAR, profile_id VARCHAR)"
+    )
     conf = project.config.suppression
     if conf.file:
         path = Path(conf.file)
@@ -57,7 +61,10 @@ def prepare_consent(con: duckdb.DuckDBPyConnection, project: Project) -> int:
     if conf.table:
         schema, _, table = conf.table.rpartition(".")
         if not schema or not table_exists(con, schema, table):
-            raise project.error(("suppression", "table"), f"no table '{conf.table}' in the warehouse (write schema.table)")
+            raise project.error(
+                ("suppression", "table"),
+                f"no table '{conf.table}' in the warehouse (write schema.table)",
+            )
         cols = {
             r[0].lower()
             for r in con.execute(
@@ -66,8 +73,10 @@ def prepare_consent(con: duckdb.DuckDBPyConnection, project: Project) -> int:
             ).fetchall()
         }
         if not cols & set(_COLUMNS):
-            raise ConfigError(f"suppression table {conf.table} needs a column email, phone or profile_id")
-        con.execute(f'INSERT INTO {SUPPRESSED} {_select_from(con, f"{schema}.{table}", cols)}')
+            raise ConfigError(
+                f"suppression table {conf.table} needs a column email, phone or profile_id"
+            )
+        con.execute(f"INSERT INTO {SUPPRESSED} {_select_from(con, f'{schema}.{table}', cols)}")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {UNSUBSCRIBED} AS "
         "SELECT lower(trim(email)) AS email, max(timestamp) AS unsubscribed_at FROM staging.events "

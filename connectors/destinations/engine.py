@@ -126,7 +126,9 @@ def _commit(
             "op": [i.row.op for i in items],
             "row_hash": [i.row_hash for i in items],
             "payload": [i.payload for i in items],
-            "status": ["sent" if o is None else "terminal" if o.terminal else "failed" for o in outcomes],
+            "status": [
+                "sent" if o is None else "terminal" if o.terminal else "failed" for o in outcomes
+            ],
             "reason": [None if o is None else o.reason for o in outcomes],
         }
     )

@@ -47,7 +47,11 @@ def write_rows(path: Path, fmt: str, rows: list[dict[str, Any]], columns: list[s
     else:
         import pyarrow as pa
 
-        table = pa.Table.from_pylist(rows) if rows else pa.table({c: pa.array([], pa.string()) for c in columns})
+        table = (
+            pa.Table.from_pylist(rows)
+            if rows
+            else pa.table({c: pa.array([], pa.string()) for c in columns})
+        )
         if fmt == "csv":
             import pyarrow.csv as pacsv
 
@@ -70,15 +74,26 @@ class FilesDestination:
     def check(self, spec: SyncSpec) -> None:
         for field in spec.fields:
             if field in ("profile_id", "op") or not field.strip():
-                raise FieldProblem(field, f"'{field}' cannot be a field name in a file (reserved or empty)")
+                raise FieldProblem(
+                    field, f"'{field}' cannot be a field name in a file (reserved or empty)"
+                )
 
     def _write(self, spec: SyncSpec, rows: Sequence[Row]) -> Mapping[int, RowFailure]:
         if self.config.write == "snapshot":
             return {}
         n = self._parts[spec.key] = self._parts.get(spec.key, 0) + 1
-        path = self.root / _slug(spec.key) / "changes" / spec.run_id / f"part-{n:05d}.{self.config.format}"
+        path = (
+            self.root
+            / _slug(spec.key)
+            / "changes"
+            / spec.run_id
+            / f"part-{n:05d}.{self.config.format}"
+        )
         columns = ["profile_id", "op", *spec.fields]
-        data = [{"profile_id": r.profile_id, "op": r.op, **{f: r.fields.get(f) for f in spec.fields}} for r in rows]
+        data = [
+            {"profile_id": r.profile_id, "op": r.op, **{f: r.fields.get(f) for f in spec.fields}}
+            for r in rows
+        ]
         write_rows(path, self.config.format, data, columns)
         return {}
 

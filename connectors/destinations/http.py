@@ -63,7 +63,9 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 class RequestBudget:
     """At most ``per_second`` requests a second, shared by the threads of one destination."""
 
-    def __init__(self, per_second: float | None, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, per_second: float | None, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.interval = 1.0 / per_second if per_second else 0.0
         self._next = 0.0
         self._lock = threading.Lock()
@@ -136,15 +138,25 @@ class HttpClient:
                 self._sleep(self._backoff(attempt))
                 continue
             status = response.status_code
-            if status in (401, 403) or (self.auth_failed is not None and self.auth_failed(response)):
+            if status in (401, 403) or (
+                self.auth_failed is not None and self.auth_failed(response)
+            ):
                 raise AuthError(
                     f"destination '{self.destination}': the API refused our credentials "
                     f"(HTTP {status}); {self.secret_hint}"
                 )
-            if status == 429 or status >= 500 or (self.throttled is not None and self.throttled(response)):
+            if (
+                status == 429
+                or status >= 500
+                or (self.throttled is not None and self.throttled(response))
+            ):
                 last = f"HTTP {status}"
                 hint = retry_after_seconds(response.headers.get("Retry-After"))
-                wait = min(hint, self.settings.max_backoff_seconds * 5) if hint else self._backoff(attempt)
+                wait = (
+                    min(hint, self.settings.max_backoff_seconds * 5)
+                    if hint
+                    else self._backoff(attempt)
+                )
                 if attempt + 1 < self.settings.max_attempts:
                     self._sleep(wait)
                 continue

@@ -19,7 +19,14 @@ from cdp.config import closest
 from cdp.connector import DestinationConnector, DestinationContext
 from cdp.errors import ConnectorError
 from cdp.secrets import env_var_name
-from connectors.destinations.base import BatchRejected, FieldProblem, Limits, Row, RowFailure, SyncSpec
+from connectors.destinations.base import (
+    BatchRejected,
+    FieldProblem,
+    Limits,
+    Row,
+    RowFailure,
+    SyncSpec,
+)
 from connectors.destinations.http import HttpClient, HttpSettings, body_text
 
 __all__ = ["CONNECTOR", "HubspotConfig", "HubspotDestination"]
@@ -44,13 +51,20 @@ class HubspotDestination:
         )
 
     def _fail(self, response: Any, what: str) -> ConnectorError:
-        return ConnectorError(f"destination '{self.name}'", f"{what}: HTTP {response.status_code} {body_text(response)}")
+        return ConnectorError(
+            f"destination '{self.name}'",
+            f"{what}: HTTP {response.status_code} {body_text(response)}",
+        )
 
     def check(self, spec: SyncSpec) -> None:
         if "email" not in spec.fields:
-            raise FieldProblem("email", "HubSpot contacts are upserted by email: map an 'email' field")
+            raise FieldProblem(
+                "email", "HubSpot contacts are upserted by email: map an 'email' field"
+            )
         if spec.mode == "mirror" and not self.config.list_id:
-            raise FieldProblem("email", "mirror mode needs destinations.<name>.config.list_id (a static list)")
+            raise FieldProblem(
+                "email", "mirror mode needs destinations.<name>.config.list_id (a static list)"
+            )
         response = self.http.request("GET", "crm/v3/properties/contacts")
         if response.status_code >= 400:
             raise self._fail(response, "reading contact properties")
@@ -58,7 +72,9 @@ class HubspotDestination:
         for field in spec.fields:
             if field not in known:
                 raise FieldProblem(
-                    field, f"'{field}' is not a HubSpot contact property", suggestion=closest(field, known)
+                    field,
+                    f"'{field}' is not a HubSpot contact property",
+                    suggestion=closest(field, known),
                 )
 
     def upsert(self, spec: SyncSpec, rows: Sequence[Row]) -> Mapping[int, RowFailure]:
@@ -74,7 +90,9 @@ class HubspotDestination:
             index_of[email] = i
         if not inputs:
             return failures
-        response = self.http.request("POST", "crm/v3/objects/contacts/batch/upsert", json={"inputs": inputs})
+        response = self.http.request(
+            "POST", "crm/v3/objects/contacts/batch/upsert", json={"inputs": inputs}
+        )
         if response.status_code == 400:  # one bad contact fails the request: the engine splits it
             text = body_text(response)
             raise BatchRejected(f"HTTP 400 {text}", terminal="VALIDATION_ERROR" in text)
@@ -82,17 +100,22 @@ class HubspotDestination:
             raise self._fail(response, "batch upsert")
         answer = response.json()
         for err in answer.get("errors") or []:
-            ids = (err.get("context") or {}).get("ids") or (err.get("context") or {}).get("id") or []
+            ids = (
+                (err.get("context") or {}).get("ids") or (err.get("context") or {}).get("id") or []
+            )
             for value in ids if isinstance(ids, list) else [ids]:
                 index = index_of.get(str(value).strip().lower())
                 if index is not None:
                     terminal = err.get("category") == "VALIDATION_ERROR"
-                    failures[index] = RowFailure(f"{err.get('category', 'ERROR')}: {err.get('message', '')}", terminal)
+                    failures[index] = RowFailure(
+                        f"{err.get('category', 'ERROR')}: {err.get('message', '')}", terminal
+                    )
         if self.config.list_id:
             record_ids = [
                 str(r["id"])
                 for r in answer.get("results") or []
-                if index_of.get(str((r.get("properties") or {}).get("email", "")).lower()) not in failures
+                if index_of.get(str((r.get("properties") or {}).get("email", "")).lower())
+                not in failures
             ]
             self._membership("add", record_ids)
         return failures
@@ -112,7 +135,11 @@ class HubspotDestination:
         response = self.http.request(
             "POST",
             "crm/v3/objects/contacts/batch/read",
-            json={"idProperty": "email", "properties": ["email"], "inputs": [{"id": e} for e in emails if e]},
+            json={
+                "idProperty": "email",
+                "properties": ["email"],
+                "inputs": [{"id": e} for e in emails if e],
+            },
         )
         if response.status_code not in (200, 207):
             raise self._fail(response, "looking up contacts to remove")

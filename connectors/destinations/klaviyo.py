@@ -20,13 +20,31 @@ from pydantic import Field
 from cdp.connector import DestinationConnector, DestinationContext
 from cdp.errors import ConnectorError
 from cdp.secrets import env_var_name
-from connectors.destinations.base import BatchRejected, FieldProblem, Limits, Row, RowFailure, SyncSpec, TransientError
+from connectors.destinations.base import (
+    BatchRejected,
+    FieldProblem,
+    Limits,
+    Row,
+    RowFailure,
+    SyncSpec,
+    TransientError,
+)
 from connectors.destinations.http import HttpClient, HttpSettings, body_text
 
 __all__ = ["CONNECTOR", "KlaviyoConfig", "KlaviyoDestination"]
 
 IDENTIFIERS = ("email", "phone_number", "external_id")
-ATTRIBUTES = {"email", "phone_number", "external_id", "first_name", "last_name", "organization", "title", "image", "locale"}
+ATTRIBUTES = {
+    "email",
+    "phone_number",
+    "external_id",
+    "first_name",
+    "last_name",
+    "organization",
+    "title",
+    "image",
+    "locale",
+}
 LOCATION = {"address1", "address2", "city", "country", "region", "zip", "timezone", "ip"}
 JSONAPI = "application/vnd.api+json"
 
@@ -60,7 +78,13 @@ def _profile(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class KlaviyoDestination:
-    def __init__(self, name: str, config: KlaviyoConfig, api_key: str, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        name: str,
+        config: KlaviyoConfig,
+        api_key: str,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.name, self.config = name, config
         self.limits = Limits(max_rows=config.batch_rows, max_bytes=4_500_000)
         self._sleep = sleep
@@ -69,15 +93,26 @@ class KlaviyoDestination:
             "https://a.klaviyo.com",
             config,
             secret_hint=f"set a valid private API key in {env_var_name('destinations', name, 'api_key')}",
-            headers={"Authorization": f"Klaviyo-API-Key {api_key}", "revision": config.revision, "Accept": JSONAPI, "Content-Type": JSONAPI},
+            headers={
+                "Authorization": f"Klaviyo-API-Key {api_key}",
+                "revision": config.revision,
+                "Accept": JSONAPI,
+                "Content-Type": JSONAPI,
+            },
         )
 
     def _fail(self, response: Any, what: str) -> ConnectorError:
-        return ConnectorError(f"destination '{self.name}'", f"{what}: HTTP {response.status_code} {body_text(response)}")
+        return ConnectorError(
+            f"destination '{self.name}'",
+            f"{what}: HTTP {response.status_code} {body_text(response)}",
+        )
 
     def check(self, spec: SyncSpec) -> None:
         if not any(f in spec.fields for f in IDENTIFIERS):
-            raise FieldProblem(next(iter(spec.fields)), f"Klaviyo profiles need one of the fields {', '.join(IDENTIFIERS)}")
+            raise FieldProblem(
+                next(iter(spec.fields)),
+                f"Klaviyo profiles need one of the fields {', '.join(IDENTIFIERS)}",
+            )
 
     def upsert(self, spec: SyncSpec, rows: Sequence[Row]) -> Mapping[int, RowFailure]:
         failures: dict[int, RowFailure] = {}
@@ -116,7 +151,9 @@ class KlaviyoDestination:
             if status in ("cancelled", "failed"):
                 raise TransientError(f"Klaviyo import job {job_id} ended {status}")
             if time.monotonic() > deadline:
-                raise TransientError(f"Klaviyo import job {job_id} still {status} after {self.config.job_timeout_seconds:.0f}s")
+                raise TransientError(
+                    f"Klaviyo import job {job_id} still {status} after {self.config.job_timeout_seconds:.0f}s"
+                )
             self._sleep(self.config.poll_seconds)
         if attrs.get("failed_count"):
             failures.update(self._import_errors(job_id, sent))
@@ -132,7 +169,9 @@ class KlaviyoDestination:
             answer = response.json()
             for err in answer.get("data") or []:
                 attrs = err.get("attributes") or {}
-                match = re.search(r"/profiles/data/(\d+)", str((attrs.get("source") or {}).get("pointer", "")))
+                match = re.search(
+                    r"/profiles/data/(\d+)", str((attrs.get("source") or {}).get("pointer", ""))
+                )
                 if match and int(match.group(1)) < len(sent):
                     reason = f"{attrs.get('code', 'invalid')}: {attrs.get('detail') or attrs.get('title', '')}"
                     failures[sent[int(match.group(1))]] = RowFailure(reason, terminal=True)
@@ -145,7 +184,9 @@ class KlaviyoDestination:
         for start in range(0, len(emails), 100):
             quoted = ",".join(f'"{e}"' for e in emails[start : start + 100])
             response = self.http.request(
-                "GET", "api/profiles", params={"filter": f"any(email,[{quoted}])", "page[size]": 100}
+                "GET",
+                "api/profiles",
+                params={"filter": f"any(email,[{quoted}])", "page[size]": 100},
             )
             if response.status_code >= 300:
                 raise self._fail(response, "looking up profiles to remove")
@@ -153,7 +194,9 @@ class KlaviyoDestination:
         for start in range(0, len(ids), 1000):
             data = [{"type": "profile", "id": pid} for pid in ids[start : start + 1000]]
             response = self.http.request(
-                "DELETE", f"api/lists/{self.config.list_id}/relationships/profiles", json={"data": data}
+                "DELETE",
+                f"api/lists/{self.config.list_id}/relationships/profiles",
+                json={"data": data},
             )
             if response.status_code >= 300:
                 raise self._fail(response, "removing profiles from the list")

@@ -21,12 +21,25 @@ from cdp.config import closest
 from cdp.connector import DestinationConnector, DestinationContext
 from cdp.errors import ConnectorError
 from cdp.secrets import env_var_name
-from connectors.destinations.base import BatchRejected, FieldProblem, Limits, Row, RowFailure, SyncSpec
+from connectors.destinations.base import (
+    BatchRejected,
+    FieldProblem,
+    Limits,
+    Row,
+    RowFailure,
+    SyncSpec,
+)
 from connectors.destinations.http import HttpClient, HttpSettings, body_text
 
 __all__ = ["CONNECTOR", "MailchimpConfig", "MailchimpDestination", "subscriber_hash"]
 
-TERMINAL_MARKERS = ("compliance state", "fake or invalid", "cleaned", "permanently deleted", "invalid resource")
+TERMINAL_MARKERS = (
+    "compliance state",
+    "fake or invalid",
+    "cleaned",
+    "permanently deleted",
+    "invalid resource",
+)
 
 
 def subscriber_hash(email: str) -> str:
@@ -57,12 +70,19 @@ class MailchimpDestination:
         self._segment_ids: dict[str, int] = {}
 
     def _fail(self, response: Any, what: str) -> ConnectorError:
-        return ConnectorError(f"destination '{self.name}'", f"{what}: HTTP {response.status_code} {body_text(response)}")
+        return ConnectorError(
+            f"destination '{self.name}'",
+            f"{what}: HTTP {response.status_code} {body_text(response)}",
+        )
 
     def check(self, spec: SyncSpec) -> None:
         if "email" not in spec.fields:
-            raise FieldProblem("email", "Mailchimp members need an 'email' field (fields: {email: email})")
-        response = self.http.request("GET", f"lists/{self.config.list_id}/merge-fields", params={"count": 1000})
+            raise FieldProblem(
+                "email", "Mailchimp members need an 'email' field (fields: {email: email})"
+            )
+        response = self.http.request(
+            "GET", f"lists/{self.config.list_id}/merge-fields", params={"count": 1000}
+        )
         if response.status_code == 404:
             raise self._fail(response, f"no audience '{self.config.list_id}' (config.list_id)")
         if response.status_code >= 400:
@@ -118,7 +138,10 @@ class MailchimpDestination:
                 failures[i] = RowFailure("no email address", terminal=True)
                 continue
             merge = {k: v for k, v in row.fields.items() if k != "email" and v is not None}
-            member: dict[str, Any] = {"email_address": email, "status_if_new": self.config.status_if_new}
+            member: dict[str, Any] = {
+                "email_address": email,
+                "status_if_new": self.config.status_if_new,
+            }
             if merge:
                 member["merge_fields"] = merge
             members.append(member)
@@ -126,7 +149,9 @@ class MailchimpDestination:
         if not members:
             return failures
         response = self.http.request(
-            "POST", f"lists/{self.config.list_id}", json={"members": members, "update_existing": True}
+            "POST",
+            f"lists/{self.config.list_id}",
+            json={"members": members, "update_existing": True},
         )
         if response.status_code == 400:
             raise BatchRejected(f"HTTP 400 {body_text(response)}")
@@ -144,7 +169,11 @@ class MailchimpDestination:
         return failures
 
     def remove(self, spec: SyncSpec, rows: Sequence[Row]) -> Mapping[int, RowFailure]:
-        emails = {str(r.fields.get("email", "")).strip().lower(): i for i, r in enumerate(rows) if r.fields.get("email")}
+        emails = {
+            str(r.fields.get("email", "")).strip().lower(): i
+            for i, r in enumerate(rows)
+            if r.fields.get("email")
+        }
         if self.config.tags:
             return self._tagging(spec, "members_to_remove", emails)
         failures: dict[int, RowFailure] = {}
@@ -152,7 +181,9 @@ class MailchimpDestination:
             path = f"lists/{self.config.list_id}/members/{subscriber_hash(email)}"
             response = self.http.request("DELETE", path)
             if response.status_code >= 400 and response.status_code != 404:
-                failures[i] = RowFailure(f"archive: HTTP {response.status_code} {body_text(response, 120)}")
+                failures[i] = RowFailure(
+                    f"archive: HTTP {response.status_code} {body_text(response, 120)}"
+                )
         return failures
 
     def finish(self, spec: SyncSpec, snapshot: Callable[[], Any]) -> None:

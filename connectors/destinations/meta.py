@@ -21,7 +21,14 @@ from cdp.config import closest
 from cdp.connector import DestinationConnector, DestinationContext
 from cdp.errors import ConnectorError
 from cdp.secrets import env_var_name
-from connectors.destinations.base import BatchRejected, FieldProblem, Limits, Row, RowFailure, SyncSpec
+from connectors.destinations.base import (
+    BatchRejected,
+    FieldProblem,
+    Limits,
+    Row,
+    RowFailure,
+    SyncSpec,
+)
 from connectors.destinations.http import HttpClient, HttpSettings, body_text
 from connectors.destinations.meta_format import KEYS, hash_row
 
@@ -60,7 +67,9 @@ class MetaAudiencesDestination:
             config,
             secret_hint=f"set a valid token in {env_var_name('destinations', name, 'access_token')}",
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-            throttled=lambda r: r.status_code == 400 and _graph_error(r).get("code") in THROTTLE_CODES,
+            throttled=lambda r: (
+                r.status_code == 400 and _graph_error(r).get("code") in THROTTLE_CODES
+            ),
             auth_failed=lambda r: _graph_error(r).get("code") in AUTH_CODES,
         )
 
@@ -106,7 +115,10 @@ class MetaAudiencesDestination:
             message = err.get("message") or body_text(response)
             if response.status_code == 400 and err.get("code") == 100:
                 raise BatchRejected(f"Meta rejected the batch: {message}")
-            raise ConnectorError(f"destination '{self.name}'", f"Meta answered HTTP {response.status_code}: {message}")
+            raise ConnectorError(
+                f"destination '{self.name}'",
+                f"Meta answered HTTP {response.status_code}: {message}",
+            )
 
     def upsert(self, spec: SyncSpec, rows: Sequence[Row]) -> Mapping[int, RowFailure]:
         return self._send("POST", spec, rows)
@@ -125,7 +137,9 @@ class MetaAudiencesDestination:
 
 
 def _open(ctx: DestinationContext) -> MetaAudiencesDestination:
-    return MetaAudiencesDestination(ctx.name, ctx.config, ctx.secrets["access_token"].get_secret_value())
+    return MetaAudiencesDestination(
+        ctx.name, ctx.config, ctx.secrets["access_token"].get_secret_value()
+    )
 
 
 CONNECTOR = DestinationConnector(

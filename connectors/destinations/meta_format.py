@@ -99,7 +99,12 @@ def format_key(key: str, value: Any, country: str | None) -> str:
     return normalized if key in UNHASHED else sha256(normalized)
 
 
-def hash_row(fields: Mapping[str, Any], schema: list[str], mapping: Mapping[str, str], default_country: str | None) -> list[str]:
+def hash_row(
+    fields: Mapping[str, Any],
+    schema: list[str],
+    mapping: Mapping[str, str],
+    default_country: str | None,
+) -> list[str]:
     """One row of ``data`` in ``schema`` order; ``mapping`` is Meta key -> field name in ``fields``."""
     country_field = mapping.get("COUNTRY")
     raw_country = fields.get(country_field) if country_field else None

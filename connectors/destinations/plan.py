@@ -54,7 +54,9 @@ class SyncPlan:
 
     @property
     def total(self) -> int:
-        return self.counts.get("add", 0) + self.counts.get("update", 0) + self.counts.get("remove", 0)
+        return (
+            self.counts.get("add", 0) + self.counts.get("update", 0) + self.counts.get("remove", 0)
+        )
 
 
 def resolve_spec(
@@ -77,7 +79,9 @@ def resolve_spec(
         )
     prof_cols = _columns(con, "profiles", "profiles")
     if not sync.fields:
-        raise project.error(("syncs", index, "fields"), "map at least one field: fields: {email: email}")
+        raise project.error(
+            ("syncs", index, "fields"), "map at least one field: fields: {email: email}"
+        )
     types: dict[str, str] = {}
     for dest_field, column in sync.fields.items():
         if column in seg_cols:
@@ -142,11 +146,17 @@ def build_plan(
     exprs = []
     for dest_field, column in spec.fields.items():
         source = "s" if column in seg_cols else "p"
-        exprs.append(f"{lit(dest_field)}: {_json_safe(f'{source}.{q(column)}', spec.types.get(dest_field, ''))}")
+        exprs.append(
+            f"{lit(dest_field)}: {_json_safe(f'{source}.{q(column)}', spec.types.get(dest_field, ''))}"
+        )
     join = "LEFT JOIN profiles.profiles p ON p.profile_id = s.profile_id" if has_profiles else ""
     holdout = "coalesce(s.cdp_holdout, false)" if "cdp_holdout" in seg_cols else "false"
     needs_consent = kind in CONSENT_KINDS
-    blocked = (blocked_condition("p", set(prof_cols)) if has_profiles else "TRUE") if needs_consent else "FALSE"
+    blocked = (
+        (blocked_condition("p", set(prof_cols)) if has_profiles else "TRUE")
+        if needs_consent
+        else "FALSE"
+    )
     cur, plan = f"_cdp_current_{slot}", f"_cdp_plan_{slot}"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {cur} AS "
@@ -156,10 +166,17 @@ def build_plan(
         f"FROM segments.{q(spec.segment)} s {join} WHERE s.profile_id IS NOT NULL"
     )
     key = lit(spec.key)
-    upd = "FALSE" if spec.mode == "add" else ("TRUE" if full_refresh else "c.row_hash <> st.row_hash")
-    terminal = "FALSE" if full_refresh else (
-        "EXISTS (SELECT 1 FROM sync.failures f WHERE f.sync_key = " + key
-        + " AND f.profile_id = c.profile_id AND f.terminal AND f.row_hash = c.row_hash)"
+    upd = (
+        "FALSE" if spec.mode == "add" else ("TRUE" if full_refresh else "c.row_hash <> st.row_hash")
+    )
+    terminal = (
+        "FALSE"
+        if full_refresh
+        else (
+            "EXISTS (SELECT 1 FROM sync.failures f WHERE f.sync_key = "
+            + key
+            + " AND f.profile_id = c.profile_id AND f.terminal AND f.row_hash = c.row_hash)"
+        )
     )
     if spec.mode == "mirror":
         remove_when = "TRUE"
@@ -192,8 +209,12 @@ def build_plan(
         f"SELECT count(*) FILTER (WHERE holdout), count(*) FILTER (WHERE blocked AND NOT holdout), "
         f"count(*) FILTER (WHERE NOT holdout AND NOT blocked) FROM {cur}"
     ).fetchall()[0]
-    result.counts.update(excluded_holdout=int(row[0]), excluded_consent=int(row[1]), members=int(row[2]))
-    result.counts["retried"] = int(con.execute(f"SELECT count(*) FROM {plan} WHERE retry").fetchall()[0][0])
+    result.counts.update(
+        excluded_holdout=int(row[0]), excluded_consent=int(row[1]), members=int(row[2])
+    )
+    result.counts["retried"] = int(
+        con.execute(f"SELECT count(*) FROM {plan} WHERE retry").fetchall()[0][0]
+    )
     if samples:
         for op, pid, payload in con.execute(
             f"SELECT op, profile_id, payload FROM (SELECT *, row_number() OVER (PARTITION BY op ORDER BY rn) AS k "
@@ -204,7 +225,9 @@ def build_plan(
     return result
 
 
-def read_chunk(con: duckdb.DuckDBPyConnection, plan: SyncPlan, start: int, size: int) -> list[tuple[Any, ...]]:
+def read_chunk(
+    con: duckdb.DuckDBPyConnection, plan: SyncPlan, start: int, size: int
+) -> list[tuple[Any, ...]]:
     """Plan rows ``start < rn <= start + size``: (rn, profile_id, op, row_hash, payload, retry, fields).
 
     ``fields`` is a dict for rows to add or update and None for removals (their ``payload``,

@@ -12,4 +12,12 @@ __all__ = ["cdp_destination_connectors"]
 def cdp_destination_connectors() -> list[DestinationConnector]:
     from connectors.destinations import files, hubspot, klaviyo, mailchimp, meta, postgres, webhook
 
-    return [files.CONNECTOR, webhook.CONNECTOR, hubspot.CONNECTOR, mailchimp.CONNECTOR, meta.CONNECTOR, postgres.CONNECTOR, klaviyo.CONNECTOR]
+    return [
+        files.CONNECTOR,
+        webhook.CONNECTOR,
+        hubspot.CONNECTOR,
+        mailchimp.CONNECTOR,
+        meta.CONNECTOR,
+        postgres.CONNECTOR,
+        klaviyo.CONNECTOR,
+    ]

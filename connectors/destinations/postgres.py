@@ -19,7 +19,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from cdp.connector import DestinationConnector, DestinationContext
 from cdp.errors import ConnectorError
 from cdp.secrets import env_var_name, mask
-from connectors.destinations.base import BatchRejected, FieldProblem, Limits, Row, RowFailure, SyncSpec, TransientError
+from connectors.destinations.base import (
+    BatchRejected,
+    FieldProblem,
+    Limits,
+    Row,
+    RowFailure,
+    SyncSpec,
+    TransientError,
+)
 
 __all__ = ["CONNECTOR", "PostgresConfig", "PostgresDestination", "pg_type"]
 
@@ -67,10 +75,19 @@ class PostgresDestination:
         try:
             self.conn = psycopg.connect(dsn, connect_timeout=10)
         except psycopg.OperationalError as exc:
-            text = mask(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+            text = mask(
+                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            )
             if re.search(r"authentication|password", text, re.I):
-                raise ConnectorError(f"destination '{name}'", f"PostgreSQL refused the login ({text}); check {self._hint}") from None
-            raise ConnectorError(f"destination '{name}'", f"cannot connect ({text}); check {self._hint}", retryable=True) from None
+                raise ConnectorError(
+                    f"destination '{name}'",
+                    f"PostgreSQL refused the login ({text}); check {self._hint}",
+                ) from None
+            raise ConnectorError(
+                f"destination '{name}'",
+                f"cannot connect ({text}); check {self._hint}",
+                retryable=True,
+            ) from None
 
     def _ident(self) -> Any:
         from psycopg import sql
@@ -80,23 +97,35 @@ class PostgresDestination:
     def check(self, spec: SyncSpec) -> None:
         for field in spec.fields:
             if field in RESERVED:
-                raise FieldProblem(field, f"'{field}' is a column cdp itself writes; map the field under another name")
+                raise FieldProblem(
+                    field,
+                    f"'{field}' is a column cdp itself writes; map the field under another name",
+                )
 
     def _ensure(self, spec: SyncSpec) -> None:
         if spec.key in self._ready:
             return
         from psycopg import sql
 
-        columns = [sql.SQL("{} {}").format(sql.Identifier(f), sql.SQL(pg_type(spec.types.get(f, "VARCHAR")))) for f in spec.fields]
-        with self.conn.transaction():
-            self.conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
-            self.conn.execute(
-                sql.SQL("CREATE TABLE IF NOT EXISTS {} (profile_id text PRIMARY KEY, {}, cdp_synced_at timestamptz)").format(
-                    self._ident(), sql.SQL(", ").join(columns)
-                )
+        columns = [
+            sql.SQL("{} {}").format(
+                sql.Identifier(f), sql.SQL(pg_type(spec.types.get(f, "VARCHAR")))
             )
-            for f, col in zip(spec.fields, columns, strict=True):
-                self.conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}").format(self._ident(), col))
+            for f in spec.fields
+        ]
+        with self.conn.transaction():
+            self.conn.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
+            )
+            self.conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (profile_id text PRIMARY KEY, {}, cdp_synced_at timestamptz)"
+                ).format(self._ident(), sql.SQL(", ").join(columns))
+            )
+            for col in columns:
+                self.conn.execute(
+                    sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}").format(self._ident(), col)
+                )
         self._ready.add(spec.key)
 
     def _value(self, spec: SyncSpec, field: str, value: Any) -> Any:
@@ -117,7 +146,9 @@ class PostgresDestination:
         except (psycopg.DataError, psycopg.IntegrityError, psycopg.ProgrammingError) as exc:
             raise BatchRejected(mask(str(exc).splitlines()[0]), terminal=True) from None
         except psycopg.OperationalError as exc:
-            raise TransientError(mask(str(exc).splitlines()[0] if str(exc) else "connection lost")) from None
+            raise TransientError(
+                mask(str(exc).splitlines()[0] if str(exc) else "connection lost")
+            ) from None
 
     def upsert(self, spec: SyncSpec, rows: Sequence[Row]) -> Mapping[int, RowFailure]:
         from psycopg import sql
@@ -133,7 +164,9 @@ class PostgresDestination:
             ph=sql.SQL(", ").join(sql.Placeholder() * len(fields)),
             sets=sql.SQL(", ").join(sql.SQL("{} = EXCLUDED.{}").format(n, n) for n in names),
         )
-        params = [[r.profile_id, *(self._value(spec, f, r.fields.get(f)) for f in fields)] for r in rows]
+        params = [
+            [r.profile_id, *(self._value(spec, f, r.fields.get(f)) for f in fields)] for r in rows
+        ]
         self._run(spec, statement, params, many=True)
         return {}
 

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,9 @@ SAMPLE_WIDTH = 160
 
 
 def ensure_state_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(files("connectors.destinations.sql").joinpath("state.sql").read_text(encoding="utf-8"))
+    con.execute(
+        files("connectors.destinations.sql").joinpath("state.sql").read_text(encoding="utf-8")
+    )
 
 
 def _open(ctx: StageContext, name: str, connector: DestinationConnector) -> Destination:
@@ -94,12 +97,21 @@ def _serve_destination(
         for spec, kind, seg_cols, prof_cols in specs:
             started = datetime.now(UTC)
             before = dict(dest.stats())
-            plan = build_plan(con, spec, kind, seg_cols, prof_cols, full_refresh=ctx.full_refresh, slot=slot, samples=0)
+            plan = build_plan(
+                con,
+                spec,
+                kind,
+                seg_cols,
+                prof_cols,
+                full_refresh=ctx.full_refresh,
+                slot=slot,
+                samples=0,
+            )
             result = DeliveryResult()
             try:
                 with ctx.progress.task(f"sync {spec.key}", total=plan.total) as task:
                     result = deliver(con, dest, plan, task)
-                dest.finish(spec, lambda s=spec: snapshot(con, s.key))
+                dest.finish(spec, partial(snapshot, con, spec.key))
             except CdpError as exc:  # authentication and other problems the user must fix
                 result.error = str(exc)
             except Exception as exc:  # keep other destinations going; report this one
@@ -122,7 +134,9 @@ def _serve_destination(
 def run(ctx: StageContext) -> StageResult:
     project, con = ctx.project, ctx.con
     syncs = [
-        (i, s) for i, s in enumerate(project.config.syncs) if project.config.destinations[s.destination].enabled
+        (i, s)
+        for i, s in enumerate(project.config.syncs)
+        if project.config.destinations[s.destination].enabled
     ]
     if not syncs:
         return StageResult(status="skipped", counts={}, errors=[])
@@ -149,7 +163,9 @@ def _prepare_and_run(ctx: StageContext, syncs: list[tuple[int, Any]]) -> StageRe
             if sync.destination in broken:
                 broken[sync.destination][1].append(spec.key)
                 continue
-            connector = registry.destinations[project.config.destinations[sync.destination].connector]
+            connector = registry.destinations[
+                project.config.destinations[sync.destination].connector
+            ]
             try:
                 if sync.destination not in opened:
                     opened[sync.destination] = _open(ctx, sync.destination, connector)
@@ -167,7 +183,9 @@ def _prepare_and_run(ctx: StageContext, syncs: list[tuple[int, Any]]) -> StageRe
                 others = [s.key for s, *_ in by_dest.pop(sync.destination, [])]
                 broken[sync.destination] = (mask(str(exc)), [*others, spec.key])
                 continue
-            by_dest.setdefault(sync.destination, []).append((spec, connector.kind, seg_cols, prof_cols))
+            by_dest.setdefault(sync.destination, []).append(
+                (spec, connector.kind, seg_cols, prof_cols)
+            )
     except BaseException:
         for dest in opened.values():
             dest.close()
@@ -219,10 +237,14 @@ def _plan_only(
     errors = [f"{key}: {error}" for key, (_, _, error) in broken.items()]
     for line in errors:
         ctx.echo(line)
-    return StageResult(status="partial" if errors else "succeeded", counts={"syncs": per_sync}, errors=errors)
+    return StageResult(
+        status="partial" if errors else "succeeded", counts={"syncs": per_sync}, errors=errors
+    )
 
 
-def _summarize(ctx: StageContext, results: dict[str, tuple[str, dict[str, Any], str | None]]) -> StageResult:
+def _summarize(
+    ctx: StageContext, results: dict[str, tuple[str, dict[str, Any], str | None]]
+) -> StageResult:
     per_sync: dict[str, dict[str, Any]] = {}
     errors: list[str] = []
     totals = {"added": 0, "updated": 0, "removed": 0, "failed": 0}

@@ -36,7 +36,9 @@ class WebhookConfig(HttpSettings):
 
 
 def sign(secret: bytes, timestamp: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return (
+        "sha256=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    )
 
 
 class WebhookDestination:
@@ -61,7 +63,9 @@ class WebhookDestination:
                 "sync": spec.key,
                 "run_id": spec.run_id,
                 "action": action,
-                "rows": [{"profile_id": r.profile_id, "op": r.op, "fields": r.fields} for r in rows],
+                "rows": [
+                    {"profile_id": r.profile_id, "op": r.op, "fields": r.fields} for r in rows
+                ],
             },
             separators=(",", ":"),
             default=str,
@@ -69,13 +73,18 @@ class WebhookDestination:
         ts = str(int(time.time()))
         batch_id = hashlib.sha256(body.split(b'"rows":', 1)[1]).hexdigest()[:32]
         # the timestamp changes between attempts, so sign per attempt through a fresh header set
-        headers = {"X-CDP-Timestamp": ts, "X-CDP-Signature": sign(self._secret, ts, body), "X-CDP-Batch-Id": batch_id}
+        headers = {
+            "X-CDP-Timestamp": ts,
+            "X-CDP-Signature": sign(self._secret, ts, body),
+            "X-CDP-Batch-Id": batch_id,
+        }
         response = self.http.request("POST", self.config.url, data=body, headers=headers)
         if response.status_code in (400, 413, 422):
             raise BatchRejected(f"HTTP {response.status_code}: {body_text(response)}")
         if response.status_code >= 300:
             raise ConnectorError(
-                f"destination '{self.name}'", f"{self.config.url} answered HTTP {response.status_code}: {body_text(response)}"
+                f"destination '{self.name}'",
+                f"{self.config.url} answered HTTP {response.status_code}: {body_text(response)}",
             )
         failures: dict[int, RowFailure] = {}
         try:
@@ -85,7 +94,9 @@ class WebhookDestination:
         for err in (answer.get("errors") or []) if isinstance(answer, dict) else []:
             index = err.get("index")
             if isinstance(index, int) and 0 <= index < len(rows):
-                failures[index] = RowFailure(str(err.get("reason", "refused by the receiver")), bool(err.get("terminal")))
+                failures[index] = RowFailure(
+                    str(err.get("reason", "refused by the receiver")), bool(err.get("terminal"))
+                )
         return failures
 
     def upsert(self, spec: SyncSpec, rows: Sequence[Row]) -> Mapping[int, RowFailure]:

@@ -38,10 +38,18 @@ class Project:
         self.warehouse = root / ".cdp" / "wh.duckdb"
 
     def write_config(self, destinations: dict, syncs: list, **extra: Any) -> None:
-        config = {"name": "test", "warehouse": {"path": ".cdp/wh.duckdb"}, "destinations": destinations, "syncs": syncs, **extra}
+        config = {
+            "name": "test",
+            "warehouse": {"path": ".cdp/wh.duckdb"},
+            "destinations": destinations,
+            "syncs": syncs,
+            **extra,
+        }
         (self.root / "cdp.yml").write_text(yaml.safe_dump(config, sort_keys=False))
 
-    def set_members(self, people: list[dict[str, Any]], segment: str = "vip", holdout: set[str] = frozenset()) -> None:
+    def set_members(
+        self, people: list[dict[str, Any]], segment: str = "vip", holdout: set[str] = frozenset()
+    ) -> None:
         """(Re)create profiles.profiles with ``people`` and segments.<segment> with all of them."""
         self.warehouse.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(self.warehouse))
@@ -53,7 +61,9 @@ class Project:
             tmp = self.root / "people.json"
             tmp.write_text(json.dumps([{c: p.get(c) for c in PROFILE_COLUMNS} for p in people]))
             if people:
-                con.execute(f"INSERT INTO profiles.profiles SELECT * FROM read_json('{tmp}', columns = {{{', '.join(f'{c!r}: {t!r}' for c, t in PROFILE_COLUMNS.items())}}})")
+                con.execute(
+                    f"INSERT INTO profiles.profiles SELECT * FROM read_json('{tmp}', columns = {{{', '.join(f'{c!r}: {t!r}' for c, t in PROFILE_COLUMNS.items())}}})"
+                )
             con.execute(
                 f"CREATE OR REPLACE TABLE segments.{segment} AS SELECT profile_id, profile_id IN ({', '.join(repr(h) for h in holdout) or 'NULL'}) AS cdp_holdout, "
                 "email, first_name, last_name, phone, lifetime_value FROM profiles.profiles"

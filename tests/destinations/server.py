@@ -46,7 +46,13 @@ class RecordingServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
-                req = Request(self.command, parts.path, parse_qs(parts.query), dict(self.headers.items()), body)
+                req = Request(
+                    self.command,
+                    parts.path,
+                    parse_qs(parts.query),
+                    dict(self.headers.items()),
+                    body,
+                )
                 with outer._lock:
                     outer.requests.append(req)
                 reply = outer.handler(req)

@@ -14,7 +14,14 @@ from tests.destinations.conftest import person, stage_counts
 def _config(project, mode="mirror", fmt="csv", **extra):
     project.write_config(
         {"out": {"connector": "files", "config": {"path": "exports", "format": fmt}}},
-        [{"segment": "vip", "destination": "out", "mode": mode, "fields": {"email": "email", "FNAME": "first_name", "ltv": "lifetime_value"}}],
+        [
+            {
+                "segment": "vip",
+                "destination": "out",
+                "mode": mode,
+                "fields": {"email": "email", "FNAME": "first_name", "ltv": "lifetime_value"},
+            }
+        ],
         **extra,
     )
 
@@ -24,7 +31,9 @@ def _snapshot(project, fmt="csv"):
     if fmt == "csv":
         with path.open() as fh:
             return {r["profile_id"]: r for r in csv.DictReader(fh)}
-    return {json.loads(line)["profile_id"]: json.loads(line) for line in path.read_text().splitlines()}
+    return {
+        json.loads(line)["profile_id"]: json.loads(line) for line in path.read_text().splitlines()
+    }
 
 
 def test_first_run_adds_everyone_and_rerun_sends_nothing(project):
@@ -58,7 +67,10 @@ def test_changes_updates_and_mirror_removes(project):
     parts = sorted((project.root / "exports" / "vip__out" / "changes").rglob("*.jsonl"))
     ops = [json.loads(line)["op"] for line in parts[-1].read_text().splitlines()]
     assert sorted(ops) == ["add", "update"] or "remove" in "".join(p.read_text() for p in parts)
-    assert project.query("SELECT count(*) FROM sync.delivered_state WHERE sync_key = 'vip->out'")[0][0] == 6
+    assert (
+        project.query("SELECT count(*) FROM sync.delivered_state WHERE sync_key = 'vip->out'")[0][0]
+        == 6
+    )
 
 
 def test_upsert_never_removes_and_add_never_updates(project):
@@ -84,12 +96,19 @@ def test_full_refresh_resends_everything(project):
 def test_plan_prints_samples_and_sends_nothing(project):
     _config(project)
     project.set_members([person(i) for i in range(5)])
-    out = CliRunner().invoke(cli, ["--project", str(project.root), "sync", "--only", "destinations", "--plan"])
+    out = CliRunner().invoke(
+        cli, ["--project", str(project.root), "sync", "--only", "destinations", "--plan"]
+    )
     assert out.exit_code == 0, out.output
     assert "vip->out (mirror): 5 to add, 0 to update, 0 to remove" in out.output
     assert "add    p000000" in out.output
     assert not (project.root / "exports").exists()
-    assert project.query("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'sync'")[0][0] == 0
+    assert (
+        project.query("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'sync'")[
+            0
+        ][0]
+        == 0
+    )
 
 
 def test_unknown_segment_column_names_the_cdp_yml_key(project):
@@ -100,4 +119,8 @@ def test_unknown_segment_column_names_the_cdp_yml_key(project):
     project.set_members([person(1)])
     result = project.sync()
     assert result.status == "failed"
-    assert "cdp.yml:" in result.error and "syncs.0.fields.email" in result.error and "did you mean 'email'" in result.error
+    assert (
+        "cdp.yml:" in result.error
+        and "syncs.0.fields.email" in result.error
+        and "did you mean 'email'" in result.error
+    )

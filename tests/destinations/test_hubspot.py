@@ -18,22 +18,47 @@ class FakeHubspot:
 
     def __call__(self, req):
         if req.headers.get("Authorization") != f"Bearer {TOKEN}":
-            return Reply(401, {"status": "error", "message": "Authentication credentials not found.", "category": "INVALID_AUTHENTICATION"})
+            return Reply(
+                401,
+                {
+                    "status": "error",
+                    "message": "Authentication credentials not found.",
+                    "category": "INVALID_AUTHENTICATION",
+                },
+            )
         if req.method == "GET" and req.path == "/crm/v3/properties/contacts":
-            return Reply(200, {"results": [{"name": n} for n in ("email", "firstname", "lastname", "phone")]})
+            return Reply(
+                200, {"results": [{"name": n} for n in ("email", "firstname", "lastname", "phone")]}
+            )
         if req.path == "/crm/v3/objects/contacts/batch/upsert":
             inputs = req.json()["inputs"]
             assert len(inputs) <= 100 and all(i["idProperty"] == "email" for i in inputs)
             if any("@" not in i["id"] for i in inputs):
                 bad = next(i["id"] for i in inputs if "@" not in i["id"])
-                return Reply(400, {"status": "error", "category": "VALIDATION_ERROR", "message": f"Property values were not valid: invalid email {bad}"})
+                return Reply(
+                    400,
+                    {
+                        "status": "error",
+                        "category": "VALIDATION_ERROR",
+                        "message": f"Property values were not valid: invalid email {bad}",
+                    },
+                )
             results, errors = [], []
             for item in inputs:
                 email = item["id"]
                 if email.startswith("conflict"):
-                    errors.append({"status": "error", "category": "CONFLICT", "message": "Contact is being merged", "context": {"ids": [email]}})
+                    errors.append(
+                        {
+                            "status": "error",
+                            "category": "CONFLICT",
+                            "message": "Contact is being merged",
+                            "context": {"ids": [email]},
+                        }
+                    )
                     continue
-                contact = self.contacts.setdefault(email, {"id": str(1000 + len(self.contacts)), "properties": {}})
+                contact = self.contacts.setdefault(
+                    email, {"id": str(1000 + len(self.contacts)), "properties": {}}
+                )
                 contact["properties"].update(item["properties"])
                 results.append({"id": contact["id"], "properties": {"email": email}, "new": True})
             body = {"status": "COMPLETE", "results": results}
@@ -42,7 +67,17 @@ class FakeHubspot:
             return Reply(207 if errors else 200, body)
         if req.path == "/crm/v3/objects/contacts/batch/read":
             ids = [i["id"] for i in req.json()["inputs"]]
-            return Reply(200, {"status": "COMPLETE", "results": [{"id": self._id(e), "properties": {"email": e}} for e in ids if e in self.contacts]})
+            return Reply(
+                200,
+                {
+                    "status": "COMPLETE",
+                    "results": [
+                        {"id": self._id(e), "properties": {"email": e}}
+                        for e in ids
+                        if e in self.contacts
+                    ],
+                },
+            )
         if req.method == "PUT" and req.path == "/crm/v3/lists/42/memberships/add":
             self.list_members |= set(req.json())
             return Reply(200, {"recordIdsAdded": req.json(), "recordIdsMissing": []})
@@ -62,7 +97,14 @@ def test_upsert_multistatus_bad_rows_and_list_membership(project, monkeypatch):
     with RecordingServer(fake) as server:
         project.write_config(
             {"crm": {"connector": "hubspot", "config": {"list_id": "42", "base_url": server.url}}},
-            [{"segment": "vip", "destination": "crm", "mode": "mirror", "fields": {"email": "email", "firstname": "first_name"}}],
+            [
+                {
+                    "segment": "vip",
+                    "destination": "crm",
+                    "mode": "mirror",
+                    "fields": {"email": "email", "firstname": "first_name"},
+                }
+            ],
         )
         counts = stage_counts(project.sync())["syncs"]["vip->crm"]
         assert counts["added"] == 248 and counts["failed"] == 2 and counts["terminal"] == 1
@@ -83,7 +125,15 @@ def test_unknown_property(project, monkeypatch):
     with RecordingServer(FakeHubspot()) as server:
         project.write_config(
             {"crm": {"connector": "hubspot", "config": {"base_url": server.url}}},
-            [{"segment": "vip", "destination": "crm", "fields": {"email": "email", "first_name": "first_name"}}],
+            [
+                {
+                    "segment": "vip",
+                    "destination": "crm",
+                    "fields": {"email": "email", "first_name": "first_name"},
+                }
+            ],
         )
         result = project.sync()
-    assert "syncs.0.fields.first_name" in result.error and "did you mean 'firstname'" in result.error
+    assert (
+        "syncs.0.fields.first_name" in result.error and "did you mean 'firstname'" in result.error
+    )

@@ -38,27 +38,71 @@ class FakeMailchimp:
             for m in body["members"]:
                 email = m["email_address"].lower()
                 if "compliance" in email:
-                    errors.append({"email_address": email, "error": f"{email} is in a compliance state due to unsubscribe, bounce, or compliance review and cannot be subscribed.", "error_code": "ERROR_GENERIC"})
+                    errors.append(
+                        {
+                            "email_address": email,
+                            "error": f"{email} is in a compliance state due to unsubscribe, bounce, or compliance review and cannot be subscribed.",
+                            "error_code": "ERROR_GENERIC",
+                        }
+                    )
                 elif "@" not in email:
-                    errors.append({"email_address": email, "error": "Please provide a valid email address.", "error_code": "ERROR_GENERIC"})
+                    errors.append(
+                        {
+                            "email_address": email,
+                            "error": "Please provide a valid email address.",
+                            "error_code": "ERROR_GENERIC",
+                        }
+                    )
                 else:
                     self.members[subscriber_hash(email)] = m
                     new.append({"email_address": email})
-            return Reply(200, {"new_members": new, "updated_members": [], "errors": errors, "total_created": len(new), "total_updated": 0, "error_count": len(errors)})
+            return Reply(
+                200,
+                {
+                    "new_members": new,
+                    "updated_members": [],
+                    "errors": errors,
+                    "total_created": len(new),
+                    "total_updated": 0,
+                    "error_count": len(errors),
+                },
+            )
         if req.method == "POST" and req.path == "/3.0/lists/abc123/segments/77":
             body = req.json()
             added = body.get("members_to_add", [])
             removed = body.get("members_to_remove", [])
             self.tagged |= {e.lower() for e in added}
             self.tagged -= {e.lower() for e in removed}
-            return Reply(200, {"members_added": [], "members_removed": [], "errors": [], "total_added": len(added), "total_removed": len(removed), "error_count": 0})
+            return Reply(
+                200,
+                {
+                    "members_added": [],
+                    "members_removed": [],
+                    "errors": [],
+                    "total_added": len(added),
+                    "total_removed": len(removed),
+                    "error_count": 0,
+                },
+            )
         return Reply(404, {"title": "Resource Not Found"})
 
 
 def _config(project, url, mode="mirror", **extra):
     project.write_config(
-        {"news": {"connector": "mailchimp", "config": {"list_id": "abc123", "base_url": url + "/3.0", "backoff_seconds": 0.01}}},
-        [{"segment": "vip", "destination": "news", "mode": mode, "fields": {"email": "email", "FNAME": "first_name"}}],
+        {
+            "news": {
+                "connector": "mailchimp",
+                "config": {"list_id": "abc123", "base_url": url + "/3.0", "backoff_seconds": 0.01},
+            }
+        },
+        [
+            {
+                "segment": "vip",
+                "destination": "news",
+                "mode": mode,
+                "fields": {"email": "email", "FNAME": "first_name"},
+            }
+        ],
         **extra,
     )
 
@@ -83,11 +127,15 @@ def test_upsert_tag_consent_suppression_and_compliance(project, monkeypatch):
         for never in (b"user1@", b"suppressed@", b"user4@", b"user6@"):
             assert never not in sent, never
         assert fake.tagged == {"user0@example.com", "user5@example.com", "user7@example.com"}
-        reason = project.query("SELECT reason FROM sync.failures WHERE profile_id = 'p000003'")[0][0]
+        reason = project.query("SELECT reason FROM sync.failures WHERE profile_id = 'p000003'")[0][
+            0
+        ]
         assert "compliance state" in reason
 
         # the terminal row is not retried; a member who leaves loses the tag, not the subscription
-        project.set_members([p for p in people if p["profile_id"] != "p000005"], holdout={"p000006"})
+        project.set_members(
+            [p for p in people if p["profile_id"] != "p000005"], holdout={"p000006"}
+        )
         before = len(server.requests)
         counts = stage_counts(project.sync())["syncs"]["vip->news"]
         assert counts["removed"] == 1 and counts["failed"] == 0
@@ -115,8 +163,19 @@ def test_unknown_merge_field_and_bad_key(project, monkeypatch):
     project.set_members([person(1)])
     with RecordingServer(FakeMailchimp()) as server:
         project.write_config(
-            {"news": {"connector": "mailchimp", "config": {"list_id": "abc123", "base_url": server.url + "/3.0"}}},
-            [{"segment": "vip", "destination": "news", "fields": {"email": "email", "FNAM": "first_name"}}],
+            {
+                "news": {
+                    "connector": "mailchimp",
+                    "config": {"list_id": "abc123", "base_url": server.url + "/3.0"},
+                }
+            },
+            [
+                {
+                    "segment": "vip",
+                    "destination": "news",
+                    "fields": {"email": "email", "FNAM": "first_name"},
+                }
+            ],
         )
         result = project.sync()
         assert "syncs.0.fields.FNAM" in result.error and "did you mean 'FNAME'" in result.error

@@ -40,7 +40,10 @@ def test_keys_are_normalized_then_hashed(key, raw, normalized):
 
 
 def test_golden_vector_hashed_passthrough_and_clear_keys():
-    assert format_key("EMAIL", "mary@example.com", None) == "f1904cf1a9d73a55fa5de0ac823c4403ded71afd4c3248d00bdcd0866552bb79"
+    assert (
+        format_key("EMAIL", "mary@example.com", None)
+        == "f1904cf1a9d73a55fa5de0ac823c4403ded71afd4c3248d00bdcd0866552bb79"
+    )
     digest = h("someone@example.com").upper()
     assert format_key("EMAIL", digest, None) == digest.lower()
     assert format_key("EXTERN_ID", " crm-42 ", None) == "crm-42"
@@ -61,14 +64,39 @@ def test_audience_add_remove_without_raw_identifiers(project, monkeypatch):
             audience.update(emails)
         else:
             audience.difference_update(emails)
-        return Reply(200, {"audience_id": "123456", "session_id": "1", "num_received": len(emails), "num_invalid_entries": 0, "invalid_entry_samples": {}})
+        return Reply(
+            200,
+            {
+                "audience_id": "123456",
+                "session_id": "1",
+                "num_received": len(emails),
+                "num_invalid_entries": 0,
+                "invalid_entry_samples": {},
+            },
+        )
 
     people = [person(i, phone=f"+44 7911 {100000 + i}") for i in range(30)]
     people[2]["consent_email"] = False
     with RecordingServer(handler) as server:
         project.write_config(
-            {"ads": {"connector": "meta_audiences", "config": {"audience_id": "123456", "base_url": server.url + "/v21.0", "max_request_bytes": 2_500}}},
-            [{"segment": "vip", "destination": "ads", "mode": "mirror", "fields": {"EMAIL": "email", "PHONE": "phone", "FN": "first_name"}}],
+            {
+                "ads": {
+                    "connector": "meta_audiences",
+                    "config": {
+                        "audience_id": "123456",
+                        "base_url": server.url + "/v21.0",
+                        "max_request_bytes": 2_500,
+                    },
+                }
+            },
+            [
+                {
+                    "segment": "vip",
+                    "destination": "ads",
+                    "mode": "mirror",
+                    "fields": {"EMAIL": "email", "PHONE": "phone", "FN": "first_name"},
+                }
+            ],
         )
         project.set_members(people, holdout={"p000003"})
         counts = stage_counts(project.sync())["syncs"]["vip->ads"]
@@ -88,10 +116,21 @@ def test_audience_add_remove_without_raw_identifiers(project, monkeypatch):
 
 def test_expired_token_names_the_setting(project, monkeypatch):
     monkeypatch.setenv("CDP__DESTINATIONS__ADS__ACCESS_TOKEN", TOKEN)
-    error = {"error": {"message": f"Error validating access token {TOKEN}", "type": "OAuthException", "code": 190}}
+    error = {
+        "error": {
+            "message": f"Error validating access token {TOKEN}",
+            "type": "OAuthException",
+            "code": 190,
+        }
+    }
     with RecordingServer(lambda req: Reply(400, error)) as server:
         project.write_config(
-            {"ads": {"connector": "meta_audiences", "config": {"audience_id": "1", "base_url": server.url}}},
+            {
+                "ads": {
+                    "connector": "meta_audiences",
+                    "config": {"audience_id": "1", "base_url": server.url},
+                }
+            },
             [{"segment": "vip", "destination": "ads", "fields": {"EMAIL": "email"}}],
         )
         project.set_members([person(1)])

@@ -31,7 +31,19 @@ def test_upsert_and_mirror_delete(project, monkeypatch, pg):
     monkeypatch.setenv("CDP__DESTINATIONS__WH__DSN", DSN)
     project.write_config(
         {"wh": {"connector": "postgres", "config": {"table": f"{schema}.vip", "batch_rows": 7}}},
-        [{"segment": "vip", "destination": "wh", "mode": "mirror", "fields": {"email": "email", "first_name": "first_name", "ltv": "lifetime_value", "born": "date_of_birth"}}],
+        [
+            {
+                "segment": "vip",
+                "destination": "wh",
+                "mode": "mirror",
+                "fields": {
+                    "email": "email",
+                    "first_name": "first_name",
+                    "ltv": "lifetime_value",
+                    "born": "date_of_birth",
+                },
+            }
+        ],
     )
     people = [person(i) for i in range(20)]
     project.set_members(people, holdout={"p000001"})
@@ -39,9 +51,16 @@ def test_upsert_and_mirror_delete(project, monkeypatch, pg):
     assert counts["added"] == 19
     rows = dict(conn.execute(f'SELECT profile_id, ltv FROM "{schema}".vip').fetchall())
     assert len(rows) == 19 and rows["p000004"] == 4.0 and "p000001" not in rows
-    born = conn.execute(f"SELECT born FROM \"{schema}\".vip WHERE profile_id = 'p000002'").fetchall()[0][0]
+    born = conn.execute(
+        f"SELECT born FROM \"{schema}\".vip WHERE profile_id = 'p000002'"
+    ).fetchall()[0][0]
     assert str(born) == "1990-01-02"
-    types = dict(conn.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = %s", [schema]).fetchall())
+    types = dict(
+        conn.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = %s",
+            [schema],
+        ).fetchall()
+    )
     assert types["ltv"] == "double precision" and types["born"] == "date"
 
     people[0]["first_name"] = "Renamed"
@@ -49,4 +68,9 @@ def test_upsert_and_mirror_delete(project, monkeypatch, pg):
     counts = stage_counts(project.sync())["syncs"]["vip->wh"]
     assert (counts["updated"], counts["removed"]) == (1, 5)
     assert conn.execute(f'SELECT count(*) FROM "{schema}".vip').fetchall()[0][0] == 14
-    assert conn.execute(f"SELECT first_name FROM \"{schema}\".vip WHERE profile_id = 'p000000'").fetchall()[0][0] == "Renamed"
+    assert (
+        conn.execute(
+            f"SELECT first_name FROM \"{schema}\".vip WHERE profile_id = 'p000000'"
+        ).fetchall()[0][0]
+        == "Renamed"
+    )

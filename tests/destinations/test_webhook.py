@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 import signal
 import subprocess
@@ -21,8 +20,20 @@ SECRET = "whsec-test-signing-key"
 
 def _config(project, url, mode="mirror", batch_rows=4):
     project.write_config(
-        {"hook": {"connector": "webhook", "config": {"url": url + "/hook", "batch_rows": batch_rows, "backoff_seconds": 0.01}}},
-        [{"segment": "vip", "destination": "hook", "mode": mode, "fields": {"email": "email", "name": "first_name"}}],
+        {
+            "hook": {
+                "connector": "webhook",
+                "config": {"url": url + "/hook", "batch_rows": batch_rows, "backoff_seconds": 0.01},
+            }
+        },
+        [
+            {
+                "segment": "vip",
+                "destination": "hook",
+                "mode": mode,
+                "fields": {"email": "email", "name": "first_name"},
+            }
+        ],
     )
 
 
@@ -57,8 +68,14 @@ def test_signed_batches_retries_and_isolated_bad_rows(project, monkeypatch):
         rows = req.json()["rows"]
         if any(r["fields"]["email"].startswith("bad") for r in rows):
             return Reply(400, {"error": "invalid email in batch"})
-        errors = [{"index": i, "reason": "blocked address", "terminal": True} for i, r in enumerate(rows) if r["fields"]["email"].startswith("blocked")]
-        accepted.update(r["profile_id"] for i, r in enumerate(rows) if i not in {e["index"] for e in errors})
+        errors = [
+            {"index": i, "reason": "blocked address", "terminal": True}
+            for i, r in enumerate(rows)
+            if r["fields"]["email"].startswith("blocked")
+        ]
+        accepted.update(
+            r["profile_id"] for i, r in enumerate(rows) if i not in {e["index"] for e in errors}
+        )
         return Reply(200, {"errors": errors})
 
     people = [person(i) for i in range(12)]
@@ -73,7 +90,9 @@ def test_signed_batches_retries_and_isolated_bad_rows(project, monkeypatch):
         assert counts["added"] == 10 and counts["failed"] == 2 and counts["terminal"] == 1
         assert counts["retried_requests"] == 2
         assert set(accepted) == {p["profile_id"] for p in people} - {"p000005", "p000007"}
-        reasons = dict(project.query("SELECT profile_id, reason FROM sync.changelog WHERE status <> 'sent'"))
+        reasons = dict(
+            project.query("SELECT profile_id, reason FROM sync.changelog WHERE status <> 'sent'")
+        )
         assert "invalid email" in reasons["p000005"] and reasons["p000007"] == "blocked address"
 
         # the next run retries the failed row, not the terminal one; fixing the row sends it
@@ -94,7 +113,9 @@ def test_auth_failure_is_one_clear_line_without_the_secret(project, monkeypatch)
         _config(project, server.url)
         result = project.sync()
     assert result.status == "failed"
-    assert "destination 'hook'" in result.error and "CDP__DESTINATIONS__HOOK__SECRET" in result.error
+    assert (
+        "destination 'hook'" in result.error and "CDP__DESTINATIONS__HOOK__SECRET" in result.error
+    )
     assert SECRET not in result.error
 
 
