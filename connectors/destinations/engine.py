@@ -136,9 +136,14 @@ def _commit(
     con.register("_cdp_batch", table)
     try:
         con.execute("BEGIN TRANSACTION")
+        # one row per delivered member, always: replace the rows of this batch's members
         con.execute(
-            "INSERT INTO sync.delivered_state SELECT ?, profile_id, row_hash, payload, op = 'remove', ?, ?, ? "
-            "FROM _cdp_batch WHERE status = 'sent'",
+            f"DELETE FROM sync.delivered_state WHERE sync_key = {key} "
+            "AND profile_id IN (SELECT profile_id FROM _cdp_batch WHERE status = 'sent')"
+        )
+        con.execute(
+            "INSERT INTO sync.delivered_state SELECT ?, profile_id, row_hash, payload, false, ?, ?, ? "
+            "FROM _cdp_batch WHERE status = 'sent' AND op <> 'remove'",
             [spec.key, now, spec.run_id, seq],
         )
         con.execute(
@@ -210,19 +215,9 @@ def deliver(
     return result
 
 
-def compact_state(con: duckdb.DuckDBPyConnection, key: str) -> None:
-    """Keep one row per member in ``sync.delivered_state`` (drop removed and superseded rows)."""
-    k = lit(key)
-    con.execute(
-        f"DELETE FROM sync.delivered_state d WHERE sync_key = {k} AND (removed OR seq < "
-        f"(SELECT max(seq) FROM sync.delivered_state x WHERE x.sync_key = {k} AND x.profile_id = d.profile_id))"
-    )
-
-
 def snapshot(con: duckdb.DuckDBPyConnection, key: str) -> pa.Table:
     """What the destination now holds for sync ``key``: profile_id and the delivered payload."""
     return con.execute(
-        "SELECT profile_id, arg_max(payload, seq) AS payload FROM sync.delivered_state "
-        "WHERE sync_key = ? GROUP BY profile_id HAVING NOT arg_max(removed, seq) ORDER BY profile_id",
+        "SELECT profile_id, payload FROM sync.delivered_state WHERE sync_key = ? ORDER BY profile_id",
         [key],
     ).to_arrow_table()

@@ -123,10 +123,10 @@ def _json_safe(expr: str, duckdb_type: str) -> str:
 
 
 def _effective_state(key: str) -> str:
+    """What the destination holds (one row per member: batches replace their members' rows)."""
     return (
-        "SELECT profile_id, arg_max(row_hash, seq) AS row_hash, arg_max(payload, seq) AS payload, "
-        "arg_max(removed, seq) AS removed FROM sync.delivered_state "
-        f"WHERE sync_key = {lit(key)} GROUP BY profile_id"
+        "SELECT profile_id, row_hash, payload FROM sync.delivered_state "
+        f"WHERE sync_key = {lit(key)} AND NOT removed"
     )
 
 
@@ -157,50 +157,48 @@ def build_plan(
         if needs_consent
         else "FALSE"
     )
-    cur, plan = f"_cdp_current_{slot}", f"_cdp_plan_{slot}"
+    cur, plan, st = f"_cdp_current_{slot}", f"_cdp_plan_{slot}", f"_cdp_state_{slot}"
+    key = lit(spec.key)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {cur} AS "
-        f"SELECT CAST(s.profile_id AS VARCHAR) AS profile_id, {holdout} AS holdout, "
-        f"coalesce({blocked}, TRUE) AS blocked, "
-        f"{{{', '.join(exprs)}}} AS fields "
-        f"FROM segments.{q(spec.segment)} s {join} WHERE s.profile_id IS NOT NULL"
+        "SELECT *, md5(payload) AS row_hash FROM ("
+        "  SELECT *, CAST(to_json(fields) AS VARCHAR) AS payload FROM ("
+        f"    SELECT CAST(s.profile_id AS VARCHAR) AS profile_id, {holdout} AS holdout, "
+        f"    coalesce({blocked}, TRUE) AS blocked, {{{', '.join(exprs)}}} AS fields "
+        f"    FROM segments.{q(spec.segment)} s {join} WHERE s.profile_id IS NOT NULL))"
     )
-    key = lit(spec.key)
-    upd = (
-        "FALSE" if spec.mode == "add" else ("TRUE" if full_refresh else "c.row_hash <> st.row_hash")
-    )
-    terminal = (
-        "FALSE"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {st} AS {_effective_state(spec.key)}")
+    upd = "FALSE" if spec.mode == "add" else "TRUE" if full_refresh else "c.row_hash <> s.row_hash"
+    terminal_join = (
+        ""
         if full_refresh
-        else (
-            "EXISTS (SELECT 1 FROM sync.failures f WHERE f.sync_key = "
-            + key
-            + " AND f.profile_id = c.profile_id AND f.terminal AND f.row_hash = c.row_hash)"
-        )
+        else "LEFT JOIN (SELECT profile_id, row_hash FROM sync.failures "
+        f"WHERE sync_key = {key} AND terminal) t ON t.profile_id = c.profile_id AND t.row_hash = c.row_hash "
+    )
+    retry_join = (
+        "LEFT JOIN (SELECT DISTINCT profile_id FROM sync.failures "
+        f"WHERE sync_key = {key} AND NOT terminal) r ON r.profile_id = {{alias}}.profile_id"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {plan} AS "
+        "SELECT c.profile_id, CASE WHEN s.profile_id IS NULL THEN 'add' ELSE 'update' END AS op, "
+        "c.row_hash, c.payload, r.profile_id IS NOT NULL AS retry, c.fields "
+        f"FROM {cur} c LEFT JOIN {st} s ON s.profile_id = c.profile_id {terminal_join}"
+        f"{retry_join.format(alias='c')} "
+        f"WHERE NOT c.holdout AND NOT c.blocked AND (s.profile_id IS NULL OR {upd})"
+        + ("" if full_refresh else " AND t.profile_id IS NULL")
     )
     if spec.mode == "mirror":
         remove_when = "TRUE"
     elif needs_consent:  # people who withdrew consent leave email and ad tools in every mode
-        remove_when = "st.profile_id IN (SELECT profile_id FROM c_all WHERE blocked)"
+        remove_when = f"s.profile_id IN (SELECT profile_id FROM {cur} WHERE blocked)"
     else:
         remove_when = "FALSE"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {plan} AS "
-        f"WITH c_all AS (SELECT profile_id, holdout, blocked, fields, payload, md5(payload) AS row_hash "
-        f"FROM (SELECT *, CAST(to_json(fields) AS VARCHAR) AS payload FROM {cur})), "
-        "c AS (SELECT * FROM c_all WHERE NOT holdout AND NOT blocked), "
-        f"st AS (SELECT * FROM ({_effective_state(spec.key)}) WHERE NOT removed), "
-        "ops AS ("
-        "  SELECT c.profile_id, CASE WHEN st.profile_id IS NULL THEN 'add' ELSE 'update' END AS op, "
-        "         c.row_hash, c.payload, c.fields FROM c LEFT JOIN st ON st.profile_id = c.profile_id "
-        f"  WHERE (st.profile_id IS NULL OR {upd}) AND NOT {terminal} "
-        "  UNION ALL "
-        "  SELECT st.profile_id, 'remove', NULL, st.payload, NULL FROM st "
-        "  LEFT JOIN c ON c.profile_id = st.profile_id "
-        f"  WHERE c.profile_id IS NULL AND ({remove_when})) "
-        "SELECT row_number() OVER (ORDER BY op = 'remove', profile_id) AS rn, ops.*, "
-        f"ops.profile_id IN (SELECT profile_id FROM sync.failures WHERE sync_key = {key} AND NOT terminal) AS retry "
-        "FROM ops"
+        f"INSERT INTO {plan} SELECT s.profile_id, 'remove', NULL, s.payload, r.profile_id IS NOT NULL, NULL "
+        f"FROM {st} s LEFT JOIN (SELECT profile_id FROM {cur} WHERE NOT holdout AND NOT blocked) c "
+        f"ON c.profile_id = s.profile_id {retry_join.format(alias='s')} "
+        f"WHERE c.profile_id IS NULL AND ({remove_when})"
     )
     result = SyncPlan(spec=spec, kind=kind, table=plan)
     for op, n in con.execute(f"SELECT op, count(*) FROM {plan} GROUP BY op").fetchall():
@@ -217,11 +215,14 @@ def build_plan(
     )
     if samples:
         for op, pid, payload in con.execute(
-            f"SELECT op, profile_id, payload FROM (SELECT *, row_number() OVER (PARTITION BY op ORDER BY rn) AS k "
-            f"FROM {plan}) WHERE k <= {int(samples)} ORDER BY op, k"
+            " UNION ALL ".join(
+                f"(SELECT op, profile_id, payload FROM {plan} WHERE op = '{op}' ORDER BY profile_id LIMIT {int(samples)})"
+                for op in ("add", "update", "remove")
+            )
         ).fetchall():
             result.samples.setdefault(op, []).append((pid, payload))
     con.execute(f"DROP TABLE {cur}")
+    con.execute(f"DROP TABLE {st}")
     return result
 
 
@@ -233,7 +234,7 @@ def read_chunk(
     ``fields`` is a dict for rows to add or update and None for removals (their ``payload``,
     the JSON last delivered, says what to remove)."""
     return con.execute(
-        f"SELECT rn, profile_id, op, row_hash, payload, retry, fields FROM {plan.table} "
-        "WHERE rn > ? AND rn <= ? ORDER BY rn",
+        f"SELECT rowid + 1 AS rn, profile_id, op, row_hash, payload, retry, fields FROM {plan.table} "
+        "WHERE rowid >= ? AND rowid < ? ORDER BY rowid",
         [start, start + size],
     ).fetchall()

@@ -24,7 +24,7 @@ from cdp.run import StageContext, StageResult
 from cdp.secrets import mask
 from connectors.destinations.base import Destination, FieldProblem, SyncSpec, TransientError
 from connectors.destinations.consent import prepare_consent
-from connectors.destinations.engine import DeliveryResult, compact_state, deliver, snapshot
+from connectors.destinations.engine import DeliveryResult, deliver, snapshot
 from connectors.destinations.plan import SyncPlan, build_plan, resolve_spec
 
 if TYPE_CHECKING:
@@ -116,7 +116,6 @@ def _serve_destination(
                 result.error = str(exc)
             except Exception as exc:  # keep other destinations going; report this one
                 result.error = mask(f"internal error: {exc!r}")
-            compact_state(con, spec.key)
             after = dest.stats()
             stats = {k: after.get(k, 0) - before.get(k, 0) for k in after}
             status = "failed" if result.error else "partial" if result.failed else "succeeded"

@@ -1,7 +1,7 @@
 -- The syncs' own tables (schema sync). Created if missing at the start of the destinations stage.
 
--- What each sync last delivered to its destination, appended per batch (so a killed run keeps
--- what it sent) and compacted to one row per member when a sync's run ends.
+-- What each sync has delivered to its destination: one row per member, replaced in the same
+-- transaction as each batch's outcome (so a killed run keeps exactly what it sent).
 CREATE TABLE IF NOT EXISTS sync.delivered_state (
     sync_key     VARCHAR NOT NULL,
     profile_id   VARCHAR NOT NULL,
