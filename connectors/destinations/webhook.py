@@ -72,7 +72,6 @@ class WebhookDestination:
         ).encode()
         ts = str(int(time.time()))
         batch_id = hashlib.sha256(body.split(b'"rows":', 1)[1]).hexdigest()[:32]
-        # the timestamp changes between attempts, so sign per attempt through a fresh header set
         headers = {
             "X-CDP-Timestamp": ts,
             "X-CDP-Signature": sign(self._secret, ts, body),
