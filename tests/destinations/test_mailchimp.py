@@ -184,3 +184,27 @@ def test_unknown_merge_field_and_bad_key(project, monkeypatch):
         result = project.sync()
     assert result.status == "failed"
     assert "CDP__DESTINATIONS__NEWS__API_KEY" in result.error and "wrong-key" not in result.error
+
+
+def test_unsubscribed_event_blocks_the_address(project, monkeypatch):
+    import duckdb
+
+    monkeypatch.setenv("CDP__DESTINATIONS__NEWS__API_KEY", KEY)
+    project.set_members([person(i) for i in range(3)])
+    con = duckdb.connect(str(project.warehouse))
+    con.execute(
+        "CREATE TABLE staging.events (source VARCHAR, event_id VARCHAR, record_id VARCHAR, email VARCHAR, "
+        "anonymous_id VARCHAR, event VARCHAR, timestamp TIMESTAMPTZ, properties JSON, revenue DECIMAL(18, 2), "
+        "currency VARCHAR)"
+    )
+    con.execute(
+        "INSERT INTO staging.events (source, event_id, email, event, timestamp) "
+        "VALUES ('esp', 'e1', 'USER1@example.com', 'Unsubscribed', now())"
+    )
+    con.close()
+    fake = FakeMailchimp()
+    with RecordingServer(fake) as server:
+        _config(project, server.url)
+        counts = stage_counts(project.sync())["syncs"]["vip->news"]
+        assert counts["added"] == 2
+        assert all(b"user1@" not in r.body.lower() for r in server.requests)
