@@ -175,10 +175,18 @@ def _commit(
 
 
 def deliver(
-    con: duckdb.DuckDBPyConnection, dest: Destination, plan: SyncPlan, progress: Any = None
+    con: duckdb.DuckDBPyConnection,
+    dest: Destination,
+    plan: SyncPlan,
+    progress: Any = None,
+    result: DeliveryResult | None = None,
 ) -> DeliveryResult:
-    """Send ``plan`` to ``dest`` batch by batch, committing each batch's outcome."""
-    result = DeliveryResult()
+    """Send ``plan`` to ``dest`` batch by batch, committing each batch's outcome.
+
+    ``result`` is filled in as batches go, so a caller still has the counts of what was
+    delivered when an error (e.g. refused credentials) stops the delivery half-way.
+    """
+    result = result if result is not None else DeliveryResult()
     failed_in_a_row = 0
     limits = dest.limits
     for batch in _batches(_items(con, plan), limits.max_rows, limits.max_bytes):

@@ -22,7 +22,13 @@ from cdp.errors import CdpError, ConfigError
 from cdp.plugins import get_registry
 from cdp.run import StageContext, StageResult
 from cdp.secrets import mask
-from connectors.destinations.base import Destination, FieldProblem, SyncSpec, TransientError
+from connectors.destinations.base import (
+    AuthError,
+    Destination,
+    FieldProblem,
+    SyncSpec,
+    TransientError,
+)
 from connectors.destinations.consent import prepare_consent
 from connectors.destinations.engine import DeliveryResult, deliver, snapshot
 from connectors.destinations.plan import SyncPlan, build_plan, resolve_spec
@@ -92,38 +98,44 @@ def _serve_destination(
     """Plan and deliver every sync of one destination on its own cursor."""
     con = ctx.con.cursor()
     out: dict[str, tuple[str, dict[str, Any], str | None]] = {}
+    refused: str | None = None
     try:
         prepare_consent(con, ctx.project)
         for spec, kind, seg_cols, prof_cols in specs:
+            if refused:  # the same credentials would fail every other sync of this destination
+                out[spec.key] = ("failed", {}, refused)
+                continue
             started = datetime.now(UTC)
             before = dict(dest.stats())
-            plan = build_plan(
-                con,
-                spec,
-                kind,
-                seg_cols,
-                prof_cols,
-                full_refresh=ctx.full_refresh,
-                slot=slot,
-                samples=0,
-            )
             result = DeliveryResult()
+            plan = None
             try:
+                plan = build_plan(
+                    con,
+                    spec,
+                    kind,
+                    seg_cols,
+                    prof_cols,
+                    full_refresh=ctx.full_refresh,
+                    slot=slot,
+                    samples=0,
+                )
                 with ctx.progress.task(f"sync {spec.key}", total=plan.total) as task:
-                    result = deliver(con, dest, plan, task)
+                    deliver(con, dest, plan, task, result)
                 dest.finish(spec, partial(snapshot, con, spec.key))
-            except CdpError as exc:  # authentication and other problems the user must fix
+            except AuthError as exc:
+                result.error = refused = str(exc)
+            except CdpError as exc:  # problems the user must fix
                 result.error = str(exc)
             except Exception as exc:  # keep other destinations going; report this one
                 result.error = mask(f"internal error: {exc!r}")
             after = dest.stats()
             stats = {k: after.get(k, 0) - before.get(k, 0) for k in after}
             status = "failed" if result.error else "partial" if result.failed else "succeeded"
-            _record_run(con, plan, started, status, result, stats)
-            counts = {**result.as_counts(), **stats}
-            out[spec.key] = (status, counts, result.error)
-            if result.error and "credentials" in result.error:
-                break  # the same credentials would fail every other sync of this destination
+            if plan is not None:
+                _record_run(con, plan, started, status, result, stats)
+                con.execute(f"DROP TABLE IF EXISTS {plan.table}")
+            out[spec.key] = (status, {**result.as_counts(), **stats}, result.error)
     finally:
         dest.close()
         con.close()
