@@ -70,8 +70,16 @@ class SyncSpec:
 class FieldProblem(CdpError):
     """A mapped field the destination does not know (the stage points it at cdp.yml)."""
 
-    def __init__(self, field_name: str, message: str, suggestion: str | None = None) -> None:
+    def __init__(
+        self,
+        field_name: str,
+        message: str,
+        suggestion: str | None = None,
+        path: tuple[str | int, ...] | None = None,
+    ) -> None:
         self.field_name, self.suggestion = field_name, suggestion
+        self.path = path
+        """The cdp.yml key to point at when it is not ``syncs[i].fields.<field_name>``."""
         super().__init__(message)
 
 

@@ -63,7 +63,10 @@ class HubspotDestination:
             )
         if spec.mode == "mirror" and not self.config.list_id:
             raise FieldProblem(
-                "email", "mirror mode needs destinations.<name>.config.list_id (a static list)"
+                "email",
+                f"sync '{spec.key}' uses mode mirror: set config.list_id (a static list) so members "
+                "who leave can be taken out of it",
+                path=("destinations", spec.destination, "config"),
             )
         response = self.http.request("GET", "crm/v3/properties/contacts")
         if response.status_code >= 400:

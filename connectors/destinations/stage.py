@@ -182,9 +182,8 @@ def _prepare_and_run(ctx: StageContext, syncs: list[tuple[int, Any]]) -> StageRe
                     opened[sync.destination] = _open(ctx, sync.destination, connector)
                 opened[sync.destination].check(spec)
             except FieldProblem as exc:
-                raise project.error(
-                    ("syncs", index, "fields", exc.field_name), exc.message, exc.suggestion
-                ) from None
+                path = exc.path or ("syncs", index, "fields", exc.field_name)
+                raise project.error(path, exc.message, exc.suggestion) from None
             except ConfigError:
                 raise
             except (CdpError, TransientError) as exc:  # unreachable or refused: the others go on

@@ -137,3 +137,15 @@ def test_unknown_property(project, monkeypatch):
     assert (
         "syncs.0.fields.first_name" in result.error and "did you mean 'firstname'" in result.error
     )
+
+
+def test_mirror_needs_a_list(project, monkeypatch):
+    monkeypatch.setenv("CDP__DESTINATIONS__CRM__ACCESS_TOKEN", TOKEN)
+    project.set_members([person(1)])
+    project.write_config(
+        {"crm": {"connector": "hubspot"}},
+        [{"segment": "vip", "destination": "crm", "mode": "mirror", "fields": {"email": "email"}}],
+    )
+    result = project.sync()
+    assert result.status == "failed" and "destinations.crm.config" in result.error
+    assert "list_id" in result.error
