@@ -63,8 +63,10 @@ class DeliveryResult:
 @dataclass(slots=True)
 class _Item:
     row: Row
-    row_hash: str | None
-    payload: str
+    rn: int
+    """The row's number in the plan table (``rowid + 1``)."""
+    size: int
+    """Bytes of its fields as JSON."""
     retry: bool
 
 
@@ -74,7 +76,7 @@ def _batches(items: Iterator[_Item], max_rows: int, max_bytes: int) -> Iterator[
     size, kind = 0, None
     for item in items:
         this_kind = item.row.op == "remove"
-        cost = len(item.payload) + 2
+        cost = item.size + 2
         if batch and (len(batch) >= max_rows or size + cost > max_bytes or this_kind != kind):
             yield batch
             batch, size = [], 0
@@ -91,9 +93,9 @@ def _items(con: duckdb.DuckDBPyConnection, plan: SyncPlan) -> Iterator[_Item]:
         rows = read_chunk(con, plan, start, CHUNK_ROWS)
         if not rows:
             return
-        for _rn, pid, op, row_hash, payload, retry, fields in rows:
-            values = fields if fields is not None else json.loads(payload)
-            yield _Item(Row(pid, values, op), row_hash, payload, bool(retry))
+        for rn, pid, op, size, retry, fields, removed_payload in rows:
+            values = fields if fields is not None else json.loads(removed_payload)
+            yield _Item(Row(pid, values, op), rn, size, bool(retry))
         start = rows[-1][0]
 
 
@@ -113,53 +115,57 @@ def _send(dest: Destination, plan: SyncPlan, items: Sequence[_Item]) -> list[Row
     return [failures.get(i) for i in range(len(items))]
 
 
+_FAIL_SCHEMA = pa.schema([("rn", pa.int64()), ("status", pa.string()), ("reason", pa.string())])
+
+
 def _commit(
     con: duckdb.DuckDBPyConnection,
     plan: SyncPlan,
     items: Sequence[_Item],
     outcomes: Sequence[RowFailure | None],
 ) -> None:
-    now = datetime.now(UTC)
-    table = pa.table(
+    """Record one batch's outcome in one transaction (its rows are a range of the plan table)."""
+    failed = [(i.rn, o) for i, o in zip(items, outcomes, strict=True) if o is not None]
+    fails = pa.table(
         {
-            "profile_id": [i.row.profile_id for i in items],
-            "op": [i.row.op for i in items],
-            "row_hash": [i.row_hash for i in items],
-            "payload": [i.payload for i in items],
-            "status": [
-                "sent" if o is None else "terminal" if o.terminal else "failed" for o in outcomes
-            ],
-            "reason": [None if o is None else o.reason for o in outcomes],
-        }
+            "rn": [rn for rn, _ in failed],
+            "status": ["terminal" if o.terminal else "failed" for _, o in failed],
+            "reason": [o.reason for _, o in failed],
+        },
+        schema=_FAIL_SCHEMA,
     )
-    spec, key, seq = plan.spec, lit(plan.spec.key), time.time_ns()
-    con.register("_cdp_batch", table)
+    spec, key, seq, now = plan.spec, lit(plan.spec.key), time.time_ns(), datetime.now(UTC)
+    rows = f"{plan.table} p"
+    span = f"p.rowid BETWEEN {int(items[0].rn) - 1} AND {int(items[-1].rn) - 1}"
+    sent = f"{span} AND p.rowid + 1 NOT IN (SELECT rn FROM _cdp_batch_fail)"
+    con.register("_cdp_batch_fail", fails)
     try:
         con.execute("BEGIN TRANSACTION")
         # one row per delivered member, always: replace the rows of this batch's members
         con.execute(
             f"DELETE FROM sync.delivered_state WHERE sync_key = {key} "
-            "AND profile_id IN (SELECT profile_id FROM _cdp_batch WHERE status = 'sent')"
+            f"AND profile_id IN (SELECT p.profile_id FROM {rows} WHERE {sent})"
         )
         con.execute(
-            "INSERT INTO sync.delivered_state SELECT ?, profile_id, row_hash, payload, false, ?, ?, ? "
-            "FROM _cdp_batch WHERE status = 'sent' AND op <> 'remove'",
+            "INSERT INTO sync.delivered_state SELECT ?, p.profile_id, p.row_hash, p.payload, false, ?, ?, ? "
+            f"FROM {rows} WHERE {sent} AND p.op <> 'remove'",
             [spec.key, now, spec.run_id, seq],
         )
         con.execute(
-            "INSERT INTO sync.changelog SELECT ?, ?, ?, profile_id, op, status, reason, ? FROM _cdp_batch",
+            "INSERT INTO sync.changelog SELECT ?, ?, ?, p.profile_id, p.op, coalesce(f.status, 'sent'), "
+            f"f.reason, ? FROM {rows} LEFT JOIN _cdp_batch_fail f ON f.rn = p.rowid + 1 WHERE {span}",
             [spec.run_id, spec.key, spec.destination, now],
         )
-        if any(o is not None for o in outcomes) or any(i.retry for i in items):
+        if failed or any(i.retry for i in items):
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE _cdp_fail AS SELECT b.profile_id, b.row_hash, b.op, b.reason, "
+                "CREATE OR REPLACE TEMP TABLE _cdp_fail AS SELECT p.profile_id, p.row_hash, p.op, b.reason, "
                 "b.status = 'terminal' AS terminal, coalesce(f.attempts, 0) + 1 AS attempts "
-                f"FROM _cdp_batch b LEFT JOIN sync.failures f ON f.sync_key = {key} AND f.profile_id = b.profile_id "
-                "WHERE b.status <> 'sent'"
+                f"FROM {rows} JOIN _cdp_batch_fail b ON b.rn = p.rowid + 1 "
+                f"LEFT JOIN sync.failures f ON f.sync_key = {key} AND f.profile_id = p.profile_id"
             )
             con.execute(
                 f"DELETE FROM sync.failures WHERE sync_key = {key} "
-                "AND profile_id IN (SELECT profile_id FROM _cdp_batch)"
+                f"AND profile_id IN (SELECT p.profile_id FROM {rows} WHERE {span})"
             )
             con.execute(
                 "INSERT INTO sync.failures SELECT ?, profile_id, row_hash, op, reason, terminal, attempts, ?, ? "
@@ -171,7 +177,7 @@ def _commit(
         con.execute("ROLLBACK")
         raise
     finally:
-        con.unregister("_cdp_batch")
+        con.unregister("_cdp_batch_fail")
 
 
 def deliver(

@@ -229,12 +229,14 @@ def build_plan(
 def read_chunk(
     con: duckdb.DuckDBPyConnection, plan: SyncPlan, start: int, size: int
 ) -> list[tuple[Any, ...]]:
-    """Plan rows ``start < rn <= start + size``: (rn, profile_id, op, row_hash, payload, retry, fields).
+    """Plan rows ``start < rn <= start + size`` as (rn, profile_id, op, payload bytes, retry,
+    fields, removed_payload).
 
-    ``fields`` is a dict for rows to add or update and None for removals (their ``payload``,
-    the JSON last delivered, says what to remove)."""
+    ``fields`` is a dict for rows to add or update; removals have None there and carry the
+    JSON last delivered (what to remove) in ``removed_payload``."""
     return con.execute(
-        f"SELECT rowid + 1 AS rn, profile_id, op, row_hash, payload, retry, fields FROM {plan.table} "
+        f"SELECT rowid + 1 AS rn, profile_id, op, strlen(payload), retry, fields, "
+        f"CASE WHEN op = 'remove' THEN payload END FROM {plan.table} "
         "WHERE rowid >= ? AND rowid < ? ORDER BY rowid",
         [start, start + size],
     ).fetchall()

@@ -55,7 +55,7 @@ def test_failing_destinations_do_not_block_others(project, monkeypatch):
 
 def test_batches_cut_by_rows_bytes_and_kind():
     def item(i: int, op: str = "add", size: int = 10) -> _Item:
-        return _Item(Row(f"p{i}", {}, op), None, "x" * size, False)
+        return _Item(Row(f"p{i}", {}, op), i + 1, size, False)
 
     items = [item(i) for i in range(7)] + [item(7, "remove"), item(8, "remove")]
     sizes = [len(b) for b in _batches(iter(items), max_rows=3, max_bytes=10_000)]
