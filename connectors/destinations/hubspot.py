@@ -33,6 +33,8 @@ __all__ = ["CONNECTOR", "HubspotConfig", "HubspotDestination"]
 
 
 class HubspotConfig(HttpSettings):
+    requests_per_second: float | None = Field(default=9.0, gt=0)
+    """HubSpot private apps get 100 requests per 10 s, shared by the portal."""
     list_id: str | None = None
     """A static (MANUAL) list kept equal to the segment; required for mirror mode."""
     batch_rows: int = Field(default=100, ge=1, le=100)

@@ -50,6 +50,8 @@ JSONAPI = "application/vnd.api+json"
 
 
 class KlaviyoConfig(HttpSettings):
+    requests_per_second: float | None = Field(default=2.0, gt=0)
+    """Klaviyo's bulk import steady limit is about 150 requests a minute."""
     list_id: str
     revision: str = "2024-10-15"
     batch_rows: int = Field(default=10_000, ge=1, le=10_000)

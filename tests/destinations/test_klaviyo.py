@@ -131,6 +131,7 @@ def test_bulk_import_poll_errors_and_list_removal(project, monkeypatch):
                         "base_url": server.url,
                         "poll_seconds": 0,
                         "backoff_seconds": 0.01,
+                        "requests_per_second": 1000,
                     },
                 }
             },
