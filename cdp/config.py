@@ -60,6 +60,9 @@ class DestinationConfig(StrictModel):
     connector: str
     config: dict[str, Any] = Field(default_factory=dict)
     enabled: bool = True
+    kind: Literal["email", "ads", "crm", "webhook", "database", "files", "other"] | None = None
+    """Override the connector's kind, e.g. ``email`` for a webhook that feeds an email tool:
+    email and ads destinations only receive people with consent."""
 
 
 class SyncConfig(StrictModel):

@@ -193,9 +193,8 @@ def _prepare_and_run(ctx: StageContext, syncs: list[tuple[int, Any]]) -> StageRe
                 others = [s.key for s, *_ in by_dest.pop(sync.destination, [])]
                 broken[sync.destination] = (mask(str(exc)), [*others, spec.key])
                 continue
-            by_dest.setdefault(sync.destination, []).append(
-                (spec, connector.kind, seg_cols, prof_cols)
-            )
+            kind = project.config.destinations[sync.destination].kind or connector.kind
+            by_dest.setdefault(sync.destination, []).append((spec, kind, seg_cols, prof_cols))
     except BaseException:
         for dest in opened.values():
             dest.close()

@@ -124,3 +124,16 @@ def test_unknown_segment_column_names_the_cdp_yml_key(project):
         and "syncs.0.fields.email" in result.error
         and "did you mean 'email'" in result.error
     )
+
+
+def test_a_files_destination_declared_email_only_gets_consenting_people(project):
+    project.write_config(
+        {"out": {"connector": "files", "kind": "email", "config": {"format": "jsonl"}}},
+        [{"segment": "vip", "destination": "out", "fields": {"email": "email"}}],
+    )
+    people = [person(i) for i in range(4)]
+    people[2]["consent_email"] = False
+    project.set_members(people)
+    counts = stage_counts(project.sync())["syncs"]["vip->out"]
+    assert counts["added"] == 3
+    assert "p000002" not in _snapshot(project, "jsonl")
