@@ -142,10 +142,12 @@ def _commit(
     try:
         con.execute("BEGIN TRANSACTION")
         # one row per delivered member, always: replace the rows of this batch's members
-        con.execute(
-            f"DELETE FROM sync.delivered_state WHERE sync_key = {key} "
-            f"AND profile_id IN (SELECT p.profile_id FROM {rows} WHERE {sent})"
-        )
+        # (members to add had no row when the plan was made, and only this run writes this sync)
+        if any(i.row.op != "add" for i in items):
+            con.execute(
+                f"DELETE FROM sync.delivered_state WHERE sync_key = {key} "
+                f"AND profile_id IN (SELECT p.profile_id FROM {rows} WHERE {sent} AND p.op <> 'add')"
+            )
         con.execute(
             "INSERT INTO sync.delivered_state SELECT ?, p.profile_id, p.row_hash, p.payload, false, ?, ?, ? "
             f"FROM {rows} WHERE {sent} AND p.op <> 'remove'",
