@@ -233,7 +233,7 @@ def deliver(
 
 def snapshot(con: duckdb.DuckDBPyConnection, key: str) -> pa.Table:
     """What the destination now holds for sync ``key``: profile_id and the delivered payload."""
-    return con.execute(
-        "SELECT profile_id, payload FROM sync.delivered_state WHERE sync_key = ? ORDER BY profile_id",
-        [key],
+    return con.sql(
+        "SELECT profile_id, payload FROM sync.delivered_state "
+        f"WHERE sync_key = {lit(key)} ORDER BY profile_id"
     ).to_arrow_table()
