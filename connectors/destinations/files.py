@@ -36,21 +36,24 @@ def _slug(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", key.replace("->", "__"))
 
 
-def write_rows(path: Path, fmt: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
-    """Write ``rows`` to ``path`` atomically (temp file, then rename)."""
+def write_columns(path: Path, fmt: str, columns: dict[str, list[Any]]) -> None:
+    """Write a table given as column name -> values to ``path`` atomically (temp file, rename)."""
     tmp = path.with_name(path.name + ".tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "jsonl":
+        names = list(columns)
         with tmp.open("w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            for values in zip(*columns.values(), strict=True):
+                record = dict(zip(names, values, strict=True))
+                fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
     else:
         import pyarrow as pa
 
-        table = (
-            pa.Table.from_pylist(rows)
-            if rows
-            else pa.table({c: pa.array([], pa.string()) for c in columns})
+        table = pa.table(
+            {
+                name: pa.array(values) if values else pa.array([], pa.string())
+                for name, values in columns.items()
+            }
         )
         if fmt == "csv":
             import pyarrow.csv as pacsv
@@ -70,6 +73,7 @@ class FilesDestination:
         self.root = root if root.is_absolute() else project_dir / root
         self.limits = Limits(max_rows=config.batch_rows, max_bytes=1 << 40)
         self._parts: dict[str, int] = {}
+        self._touched: set[str] = set()
 
     def check(self, spec: SyncSpec) -> None:
         for field in spec.fields:
@@ -79,6 +83,7 @@ class FilesDestination:
                 )
 
     def _write(self, spec: SyncSpec, rows: Sequence[Row]) -> Mapping[int, RowFailure]:
+        self._touched.add(spec.key)
         if self.config.write == "snapshot":
             return {}
         n = self._parts[spec.key] = self._parts.get(spec.key, 0) + 1
@@ -89,12 +94,13 @@ class FilesDestination:
             / spec.run_id
             / f"part-{n:05d}.{self.config.format}"
         )
-        columns = ["profile_id", "op", *spec.fields]
-        data = [
-            {"profile_id": r.profile_id, "op": r.op, **{f: r.fields.get(f) for f in spec.fields}}
-            for r in rows
-        ]
-        write_rows(path, self.config.format, data, columns)
+        columns: dict[str, list[Any]] = {
+            "profile_id": [r.profile_id for r in rows],
+            "op": [r.op for r in rows],
+        }
+        for field in spec.fields:
+            columns[field] = [r.fields.get(field) for r in rows]
+        write_columns(path, self.config.format, columns)
         return {}
 
     upsert = _write
@@ -103,12 +109,15 @@ class FilesDestination:
     def finish(self, spec: SyncSpec, snapshot: Callable[[], Any]) -> None:
         if self.config.write == "changes":
             return
-        table = snapshot()
-        ids = table.column("profile_id").to_pylist()
-        payloads = table.column("payload").to_pylist()
-        rows = [{"profile_id": pid, **json.loads(p)} for pid, p in zip(ids, payloads, strict=True)]
         path = self.root / _slug(spec.key) / f"snapshot.{self.config.format}"
-        write_rows(path, self.config.format, rows, ["profile_id", *spec.fields])
+        if path.exists() and spec.key not in self._touched:
+            return  # nothing changed in this run: the snapshot on disk is current
+        table = snapshot()
+        payloads = [json.loads(p) for p in table.column("payload").to_pylist()]
+        columns: dict[str, list[Any]] = {"profile_id": table.column("profile_id").to_pylist()}
+        for field in spec.fields:
+            columns[field] = [p.get(field) for p in payloads]
+        write_columns(path, self.config.format, columns)
 
     def stats(self) -> Mapping[str, int]:
         return {}
