@@ -3,7 +3,8 @@
 The rows a sync wants at its destination are the segment's members (never the holdout control
 group; for email and ad destinations only people with consent), each reduced to its mapped
 fields as JSON and hashed. Comparing them with ``sync.delivered_state`` (what was delivered)
-gives the plan: a temp table of ``rn, profile_id, op, row_hash, payload, retry``.
+gives the plan: a temp table of ``profile_id, op, row_hash, payload, retry, fields`` (upserts
+first, then removals; its ``rowid`` numbers the rows for batching).
 """
 
 from __future__ import annotations
