@@ -42,6 +42,9 @@ class Row:
     """Destination field name -> value (JSON types; dates as ISO strings)."""
     op: str = "add"
     """add | update | remove"""
+    withdrawn: bool = False
+    """A removal because the person withdrew consent, unsubscribed or was suppressed: an email
+    tool should stop messaging them, not only take them off the synced list."""
 
 
 @dataclass(frozen=True)

@@ -93,9 +93,9 @@ def _items(con: duckdb.DuckDBPyConnection, plan: SyncPlan) -> Iterator[_Item]:
         rows = read_chunk(con, plan, start, CHUNK_ROWS)
         if not rows:
             return
-        for rn, pid, op, size, retry, fields, removed_payload in rows:
+        for rn, pid, op, size, retry, fields, removed_payload, withdrawn in rows:
             values = fields if fields is not None else json.loads(removed_payload)
-            yield _Item(Row(pid, values, op), rn, size, bool(retry))
+            yield _Item(Row(pid, values, op, bool(withdrawn)), rn, size, bool(retry))
         start = rows[-1][0]
 
 

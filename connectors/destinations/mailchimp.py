@@ -5,8 +5,9 @@ the field ``email`` is the address, every other field a merge tag checked agains
 audience's merge fields. Each sync tags its members with a tag (a static segment, default the
 segment's name) through ``POST /lists/{list_id}/segments/{id}`` (``members_to_add`` /
 ``members_to_remove``); leaving the segment removes the tag (mirror mode), never the person's
-subscription. Rows in Mailchimp's ``errors`` array fail alone; "Member In Compliance State",
-fake/invalid and cleaned addresses are terminal.
+subscription — unless the person withdrew consent, unsubscribed or is suppressed: then the
+member is unsubscribed in Mailchimp too. Rows in Mailchimp's ``errors`` array fail alone;
+"Member In Compliance State", fake/invalid and cleaned addresses are terminal.
 """
 
 from __future__ import annotations
@@ -168,16 +169,42 @@ class MailchimpDestination:
         failures.update(self._tagging(spec, "members_to_add", ok))
         return failures
 
+    def _unsubscribe(self, emails: dict[str, int]) -> dict[int, RowFailure]:
+        """Batch-unsubscribe people who withdrew consent (kept in the audience, never mailed)."""
+        if not emails:
+            return {}
+        members = [{"email_address": e, "status": "unsubscribed"} for e in emails]
+        response = self.http.request(
+            "POST",
+            f"lists/{self.config.list_id}",
+            json={"members": members, "update_existing": True},
+        )
+        if response.status_code == 400:
+            raise BatchRejected(f"HTTP 400 {body_text(response)}")
+        if response.status_code >= 300:
+            raise self._fail(response, "batch unsubscribe")
+        failures: dict[int, RowFailure] = {}
+        for err in response.json().get("errors") or []:
+            index = emails.get(str(err.get("email_address", "")).strip().lower())
+            text = str(err.get("error") or "refused")
+            if index is not None and "compliance state" not in text.lower():  # already unsubscribed
+                failures[index] = RowFailure(f"unsubscribe: {text}")
+        return failures
+
     def remove(self, spec: SyncSpec, rows: Sequence[Row]) -> Mapping[int, RowFailure]:
         emails = {
             str(r.fields.get("email", "")).strip().lower(): i
             for i, r in enumerate(rows)
             if r.fields.get("email")
         }
+        withdrawn = {e: i for e, i in emails.items() if rows[i].withdrawn}
+        failures = self._unsubscribe(withdrawn)
         if self.config.tags:
-            return self._tagging(spec, "members_to_remove", emails)
-        failures: dict[int, RowFailure] = {}
+            failures.update(self._tagging(spec, "members_to_remove", emails))
+            return failures
         for email, i in emails.items():  # no tag to take away: archive the member
+            if email in withdrawn:
+                continue
             path = f"lists/{self.config.list_id}/members/{subscriber_hash(email)}"
             response = self.http.request("DELETE", path)
             if response.status_code >= 400 and response.status_code != 404:

@@ -183,7 +183,7 @@ def build_plan(
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {plan} AS "
         "SELECT c.profile_id, CASE WHEN s.profile_id IS NULL THEN 'add' ELSE 'update' END AS op, "
-        "c.row_hash, c.payload, r.profile_id IS NOT NULL AS retry, c.fields "
+        "c.row_hash, c.payload, r.profile_id IS NOT NULL AS retry, c.fields, false AS withdrawn "
         f"FROM {cur} c LEFT JOIN {st} s ON s.profile_id = c.profile_id {terminal_join}"
         f"{retry_join.format(alias='c')} "
         f"WHERE NOT c.holdout AND NOT c.blocked AND (s.profile_id IS NULL OR {upd})"
@@ -196,7 +196,8 @@ def build_plan(
     else:
         remove_when = "FALSE"
     con.execute(
-        f"INSERT INTO {plan} SELECT s.profile_id, 'remove', NULL, s.payload, r.profile_id IS NOT NULL, NULL "
+        f"INSERT INTO {plan} SELECT s.profile_id, 'remove', NULL, s.payload, r.profile_id IS NOT NULL, NULL, "
+        f"s.profile_id IN (SELECT profile_id FROM {cur} WHERE blocked) "
         f"FROM {st} s LEFT JOIN (SELECT profile_id FROM {cur} WHERE NOT holdout AND NOT blocked) c "
         f"ON c.profile_id = s.profile_id {retry_join.format(alias='s')} "
         f"WHERE c.profile_id IS NULL AND ({remove_when})"
@@ -231,13 +232,13 @@ def read_chunk(
     con: duckdb.DuckDBPyConnection, plan: SyncPlan, start: int, size: int
 ) -> list[tuple[Any, ...]]:
     """Plan rows ``start < rn <= start + size`` as (rn, profile_id, op, payload bytes, retry,
-    fields, removed_payload).
+    fields, removed_payload, withdrawn).
 
     ``fields`` is a dict for rows to add or update; removals have None there and carry the
     JSON last delivered (what to remove) in ``removed_payload``."""
     return con.execute(
         f"SELECT rowid + 1 AS rn, profile_id, op, strlen(payload), retry, fields, "
-        f"CASE WHEN op = 'remove' THEN payload END FROM {plan.table} "
+        f"CASE WHEN op = 'remove' THEN payload END, withdrawn FROM {plan.table} "
         "WHERE rowid >= ? AND rowid < ? ORDER BY rowid",
         [start, start + size],
     ).fetchall()

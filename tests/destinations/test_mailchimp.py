@@ -156,6 +156,8 @@ def test_consent_withdrawn_leaves_the_list_even_in_upsert_mode(project, monkeypa
         project.set_members(people)
         counts = stage_counts(project.sync())["syncs"]["vip->news"]
     assert counts["removed"] == 1 and "user0@example.com" not in fake.tagged
+    assert fake.members[subscriber_hash("user0@example.com")]["status"] == "unsubscribed"
+    assert fake.members[subscriber_hash("user1@example.com")].get("status") is None
 
 
 def test_unknown_merge_field_and_bad_key(project, monkeypatch):
