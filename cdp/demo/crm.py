@@ -14,6 +14,7 @@ from cdp.demo.shop import display_first
 from cdp.demo.variation import (
     choose,
     email_typos,
+    first_rows,
     fmt_time,
     format_phones,
     ints,
@@ -35,15 +36,7 @@ def unique_email_rows(email: pa.Array) -> np.ndarray:
     """Rows to keep so that no trimmed, lowercased email repeats (tools that dedupe on email);
     rows without an email are all kept."""
     key = pc.utf8_lower(pc.utf8_trim_whitespace(email))
-    valid = pc.is_valid(key).to_numpy(zero_copy_only=False)
-    rows = np.flatnonzero(valid)
-    _, first = np.unique(
-        key.filter(pa.array(valid)).to_numpy(zero_copy_only=False).astype(str), return_index=True
-    )
-    keep = np.zeros(len(key), dtype=bool)
-    keep[rows[first]] = True
-    keep[~valid] = True
-    return keep
+    return first_rows(key) | pc.is_null(key).to_numpy(zero_copy_only=False)
 
 
 def write_hubspot(rng: np.random.Generator, people: People, as_of: int, data: Path) -> Export:

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from unidecode import unidecode
 
 from cdp.demo import vocab
-from cdp.demo.variation import choose, concat, digits, ints, letters, scatter, where
+from cdp.demo.variation import choose, concat, digits, first_rows, ints, letters, scatter, where
 
 __all__ = ["DAY", "People", "make_people"]
 
@@ -280,10 +280,7 @@ def make_people(n: int, seed: int, as_of: int) -> People:
 
 def _unique(email: pa.Array, n: int) -> pa.Array:
     """Emails made unique: a repeated address gets the row number added to its local part."""
-    values = email.to_numpy(zero_copy_only=False).astype(str)
-    _, first_idx = np.unique(values, return_index=True)
-    dup = np.ones(n, dtype=bool)
-    dup[first_idx] = False
+    dup = ~first_rows(email)
     parts = pc.split_pattern(email, "@", max_splits=1)
     local = pc.list_element(parts, 0)
     domain = pc.list_element(parts, 1)

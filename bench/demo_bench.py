@@ -1,0 +1,40 @@
+"""How long `cdp demo` takes to write its files for a million people (no sync).
+
+.venv/bin/python bench/demo_bench.py [PEOPLE]      # default 1,000,000
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+
+def main(people: int = 1_000_000) -> dict[str, float]:
+    from cdp.demo import write_demo
+
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        result = write_demo(Path(tmp) / "demo", people, seed=42, as_of=date(2026, 1, 1))
+        seconds = time.perf_counter() - started
+        size = sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file())
+        rows = sum(e.rows for e in result.exports.values())
+    print(
+        f"demo: {people:,} people -> {rows:,} rows in {len(result.exports)} sources, "
+        f"{result.truth_rows:,} truth records, {size / 1e6:,.0f} MB"
+    )
+    for name, export in result.exports.items():
+        print(f"  {name:<15}{export.rows:>12,} rows")
+    print(f"demo: generated and written in {seconds:.1f}s ({rows / seconds:,.0f} rows/s)")
+    return {
+        "people": people,
+        "seconds": round(seconds, 2),
+        "rows": rows,
+        "megabytes": round(size / 1e6),
+    }
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
