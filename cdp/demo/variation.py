@@ -6,7 +6,7 @@ given, so a seed gives the same output. Nothing loops over rows in Python.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
 import numpy as np
@@ -28,6 +28,7 @@ __all__ = [
     "name_typos",
     "nullify",
     "pad_spaces",
+    "patch",
     "scatter",
     "vary_case",
     "where",
@@ -118,17 +119,29 @@ def junk(rng: np.random.Generator, arr: Arr, p: float, values: Sequence[str]) ->
     return where(mask(rng, len(arr), p), choose(rng, values, len(arr)), arr)
 
 
+def patch(arr: Arr, m: np.ndarray, fn: Callable[[Arr], Arr]) -> Arr:
+    """``arr`` with the rows of mask ``m`` replaced by ``fn`` of those rows (``fn`` only sees
+    the few rows it changes, so rare variations cost little on millions of rows)."""
+    rows = np.flatnonzero(m)
+    if not len(rows):
+        return arr
+    new = fn(arr.take(pa.array(rows))).cast(arr.type)
+    order = np.arange(len(arr))
+    order[rows] = len(arr) + np.arange(len(rows))
+    return pa.concat_arrays([arr, new]).take(pa.array(order))
+
+
 def vary_case(rng: np.random.Generator, arr: Arr, p_upper: float, p_lower: float) -> Arr:
     u = rng.random(len(arr))
-    out = where(u < p_upper, pc.utf8_upper(arr), arr)
-    return where((u >= p_upper) & (u < p_upper + p_lower), pc.utf8_lower(arr), out)
+    out = patch(arr, u < p_upper, pc.utf8_upper)
+    return patch(out, (u >= p_upper) & (u < p_upper + p_lower), pc.utf8_lower)
 
 
 def pad_spaces(rng: np.random.Generator, arr: Arr, p: float) -> Arr:
     """Stray spaces before or after the value (copy-paste residue)."""
     u = rng.random(len(arr))
-    out = where(u < p / 2, concat(" ", arr), arr)
-    return where((u >= p / 2) & (u < p), concat(arr, "  "), out)
+    out = patch(arr, u < p / 2, lambda a: concat(" ", a))
+    return patch(out, (u >= p / 2) & (u < p), lambda a: concat(a, "  "))
 
 
 def _cut(arr: Arr, start: int, stop: int | None = None) -> Arr:
@@ -139,29 +152,45 @@ def _cut(arr: Arr, start: int, stop: int | None = None) -> Arr:
     )
 
 
+def _typo(kind: int) -> Callable[[Arr], Arr]:
+    def apply(a: Arr) -> Arr:
+        if kind == 0:  # dropped letter
+            return concat(_cut(a, 0, 2), _cut(a, 3))
+        if kind == 1:  # doubled letter
+            return concat(_cut(a, 0, 3), _cut(a, 2))
+        return concat(_cut(a, 0, 1), _cut(a, 2, 3), _cut(a, 1, 2), _cut(a, 3))  # swapped
+
+    return apply
+
+
 def name_typos(rng: np.random.Generator, arr: Arr, p: float) -> Arr:
     """Typing slips in ``p`` of the values: a dropped, doubled or swapped letter."""
-    long_enough = pc.fill_null(pc.greater_equal(pc.utf8_length(arr), 4), False).to_numpy(
+    u = rng.random(len(arr))
+    kind = rng.integers(0, 3, len(arr))
+    candidates = u < p
+    long_enough = np.zeros(len(arr), dtype=bool)
+    rows = np.flatnonzero(candidates)
+    lengths = pc.utf8_length(arr.take(pa.array(rows)))
+    long_enough[rows] = pc.fill_null(pc.greater_equal(lengths, 4), False).to_numpy(
         zero_copy_only=False
     )
-    u = rng.random(len(arr))
-    hit = long_enough & (u < p)
-    kind = rng.integers(0, 3, len(arr))
-    dropped = concat(_cut(arr, 0, 2), _cut(arr, 3))
-    doubled = concat(_cut(arr, 0, 3), _cut(arr, 2))
-    swapped = concat(_cut(arr, 0, 1), _cut(arr, 2, 3), _cut(arr, 1, 2), _cut(arr, 3))
-    out = where(hit & (kind == 0), dropped, arr)
-    out = where(hit & (kind == 1), doubled, out)
-    return where(hit & (kind == 2), swapped, out)
+    out = arr
+    for k in range(3):
+        out = patch(out, long_enough & (kind == k), _typo(k))
+    return out
+
+
+def _domain_typos(a: Arr) -> Arr:
+    for right, wrong in vocab.DOMAIN_TYPOS:
+        a = pc.replace_substring(a, "@" + right, "@" + wrong)
+    return a
 
 
 def email_typos(rng: np.random.Generator, arr: Arr, p: float) -> Arr:
     """A misspelt domain (gmial.com) or a slip in the local part, in ``p`` of the values."""
     u = rng.random(len(arr))
-    out = arr
-    for right, wrong in vocab.DOMAIN_TYPOS:
-        out = where(u < p / 2, pc.replace_substring(out, "@" + right, "@" + wrong), out)
-    return where((u >= p / 2) & (u < p), concat(_cut(out, 0, 1), _cut(out, 2)), out)
+    out = patch(arr, u < p / 2, _domain_typos)
+    return patch(out, (u >= p / 2) & (u < p), lambda a: concat(_cut(a, 0, 1), _cut(a, 2)))
 
 
 #: Phone layouts: country -> formats; each part is a literal or an (start, stop) slice of the
@@ -209,20 +238,25 @@ def format_phones(rng: np.random.Generator, nsn: Arr, country: Arr, p_e164: floa
     """Each national number written the way people type it: E.164 for ``p_e164`` of them,
     otherwise one of the country's national or international styles."""
     n = len(nsn)
-    countries = country.to_numpy(zero_copy_only=False)
+    codes = list(PHONE_FORMATS)
+    cidx = pc.fill_null(pc.index_in(country, pa.array(codes)), -1).to_numpy(zero_copy_only=False)
     u = rng.random(n)
+    choice = rng.integers(1, 1_000_000, n)
     parts = []
-    for code, formats in PHONE_FORMATS.items():
-        rows = np.flatnonzero(countries == code)
-        if not len(rows):
-            continue
-        sub = nsn.take(pa.array(rows))
-        pick = np.where(u[rows] < p_e164, 0, rng.integers(1, len(formats), len(rows)))
-        out = pa.nulls(len(rows), pa.string())
+    for ci, code in enumerate(codes):
+        formats = PHONE_FORMATS[code]
+        in_country = cidx == ci
+        pick = np.where(u < p_e164, 0, 1 + choice % (len(formats) - 1))
         for i, fmt in enumerate(formats):
-            built = concat(*[p if isinstance(p, str) else _cut(sub, p[0], p[1]) for p in fmt])
-            out = where(pick == i, built, out)
-        parts.append((rows, out))
+            rows = np.flatnonzero(in_country & (pick == i))
+            if len(rows):
+                sub = nsn.take(pa.array(rows))
+                parts.append(
+                    (
+                        rows,
+                        concat(*[p if isinstance(p, str) else _cut(sub, p[0], p[1]) for p in fmt]),
+                    )
+                )
     return scatter(n, parts)
 
 
