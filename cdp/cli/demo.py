@@ -7,13 +7,34 @@ from pathlib import Path
 
 import click
 
+DEMO_MARKER = "# The cdp demo project"
 
-def _check_target(dir: Path, force: bool) -> None:
+
+def _is_earlier_demo(dir: Path) -> bool:
+    """DIR holds a project `cdp demo` wrote (its cdp.yml starts with the demo's comment)."""
+    try:
+        return (dir / "cdp.yml").read_text(encoding="utf-8").startswith(DEMO_MARKER)
+    except OSError:
+        return False
+
+
+def _prepare_target(dir: Path, force: bool) -> None:
+    """Refuse to write into someone's folder; an earlier demo is replaced, warehouse and all."""
     if dir.exists() and not dir.is_dir():
         raise click.ClickException(f"{dir} exists and is not a folder; choose another DIR")
-    if dir.is_dir() and any(dir.iterdir()) and not force:
+    if not dir.is_dir() or not any(dir.iterdir()):
+        return
+    if _is_earlier_demo(dir):
+        import shutil
+
+        click.echo(f"replacing the earlier demo in {dir} (its data, truth and warehouse)")
+        for sub in ("data", "truth", ".cdp"):
+            shutil.rmtree(dir / sub, ignore_errors=True)
+        return
+    if not force:
         raise click.ClickException(
-            f"{dir} is not empty; pass --force to overwrite the demo files in it, or choose another DIR"
+            f"{dir} is not empty and is not an earlier demo; pass --force to write the demo "
+            "files into it anyway, or choose another DIR"
         )
 
 
@@ -65,7 +86,7 @@ def demo(
     cdp.yml reading them, starter segments, and truth/records.csv: which person each
     customer record really is, to measure identity resolution against.
     """
-    _check_target(dir, force)
+    _prepare_target(dir, force)
     from cdp.demo import write_demo
 
     day: date | None = as_of.date() if as_of else None
