@@ -7,6 +7,7 @@ transaction, so readers see the old tables or the new ones, never a mix.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,12 +37,16 @@ class MappedSource:
     config: object
 
 
-def _wrap(source: str, sql: str, columns: dict[str, str], con: duckdb.DuckDBPyConnection, what: str) -> str:
+def _wrap(
+    source: str, sql: str, columns: dict[str, str], con: duckdb.DuckDBPyConnection, what: str
+) -> str:
     """``sql`` with every canonical column, cast, and ``source`` filled in."""
     try:
         produced = [row[0] for row in con.execute(f"DESCRIBE {sql}").fetchall()]
     except duckdb.Error as exc:
-        raise ConnectorError(f"source '{source}'", f"its {what} mapping does not run: {str(exc).splitlines()[0]}") from None
+        raise ConnectorError(
+            f"source '{source}'", f"its {what} mapping does not run: {str(exc).splitlines()[0]}"
+        ) from None
     unknown = sorted(set(produced) - set(columns))
     if unknown:
         raise ConnectorError(
@@ -49,17 +54,19 @@ def _wrap(source: str, sql: str, columns: dict[str, str], con: duckdb.DuckDBPyCo
             f"its {what} mapping returns non-canonical column(s) {', '.join(unknown)}; "
             f"canonical columns are: {', '.join(columns)}",
         )
-    inner = sqlglot.parse_one(sql, read="duckdb").subquery("m")
+    inner = typing.cast(exp.Query, sqlglot.parse_one(sql, read="duckdb")).subquery("m")
     projection = []
     for name, type_ in columns.items():
         if name == "source":
-            value: exp.Expression = exp.Literal.string(source)
+            value: exp.Expr = exp.Literal.string(source)
         elif name in produced:
             value = exp.column(name, table="m", quoted=True)
             value = exp.TryCast(this=value, to=exp.DataType.build(type_, dialect="duckdb"))
         else:
             value = exp.Null()
-        projection.append(exp.cast(value, exp.DataType.build(type_, dialect="duckdb")).as_(name, quoted=True))
+        projection.append(
+            exp.cast(value, exp.DataType.build(type_, dialect="duckdb")).as_(name, quoted=True)
+        )
     return exp.select(*projection).from_(inner).sql("duckdb")
 
 
@@ -70,7 +77,9 @@ def _union(parts: list[str], columns: dict[str, str]) -> str:
     return "\nUNION ALL\n".join(parts)
 
 
-def rebuild_staging(con: duckdb.DuckDBPyConnection, sources: Sequence[MappedSource]) -> dict[str, int]:
+def rebuild_staging(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[MappedSource]
+) -> dict[str, int]:
     """Replace staging.customer_records, staging.events and staging.rejected_rows."""
     customers: list[str] = []
     events: list[str] = []
@@ -81,7 +90,10 @@ def rebuild_staging(con: duckdb.DuckDBPyConnection, sources: Sequence[MappedSour
         if not tables:
             continue
         mapping = src.connector.mapping(MappingContext(src.name, schema, src.config, tables))
-        customers += [_wrap(src.name, sql, CUSTOMER_RECORD_COLUMNS, con, "customer records") for sql in mapping.customer_records]
+        customers += [
+            _wrap(src.name, sql, CUSTOMER_RECORD_COLUMNS, con, "customer records")
+            for sql in mapping.customer_records
+        ]
         events += [_wrap(src.name, sql, EVENT_COLUMNS, con, "events") for sql in mapping.events]
         if REJECTED_TABLE in tables:
             current = ""
@@ -101,7 +113,11 @@ def rebuild_staging(con: duckdb.DuckDBPyConnection, sources: Sequence[MappedSour
         "WHERE record_id IS NOT NULL "
         "QUALIFY row_number() OVER (PARTITION BY source, record_id ORDER BY updated_at DESC NULLS LAST, created_at DESC NULLS LAST) = 1"
     )
-    reject_sql = "\nUNION ALL\n".join(rejects) if rejects else "SELECT * FROM staging.rejected_rows WHERE false"
+    reject_sql = (
+        "\nUNION ALL\n".join(rejects)
+        if rejects
+        else "SELECT * FROM staging.rejected_rows WHERE false"
+    )
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"CREATE OR REPLACE TABLE staging.customer_records AS {customer_sql}")

@@ -44,29 +44,31 @@ def _unwrap(exc: BaseException) -> BaseException:
     return exc
 
 
-def load_source(ctx: StageContext, name: str, connector: SourceConnector, config: Any) -> dict[str, int]:
+def load_source(
+    ctx: StageContext, name: str, connector: SourceConnector, config: Any
+) -> dict[str, int]:
     """Run one source's dlt pipeline into ``raw_<name>``; returns rows loaded per table."""
     import dlt
 
     project = ctx.project
-    sctx = SourceContext(
-        name=name,
-        config=config,
-        secrets=project.source_secrets(name),
-        project_dir=project.dir,
-        dataset=f"raw_{name}",
-        full_refresh=ctx.full_refresh,
-    )
-    if connector.check is not None:
-        connector.check(sctx)
     pipeline = dlt.pipeline(
         pipeline_name=pipeline_name(project.name, name),
         pipelines_dir=str(project.state_dir / "pipelines"),
-        destination=dlt.destinations.duckdb(ctx.con),
-        dataset_name=sctx.dataset,
-        progress=None,
+        destination=dlt.destinations.duckdb(ctx.con),  # type: ignore[arg-type]
+        dataset_name=f"raw_{name}",
     )
     with ctx.progress.task(f"source {name}") as task:
+        sctx = SourceContext(
+            name=name,
+            config=config,
+            secrets=project.source_secrets(name),
+            project_dir=project.dir,
+            dataset=f"raw_{name}",
+            full_refresh=ctx.full_refresh,
+            progress=task.advance,
+        )
+        if connector.check is not None:
+            connector.check(sctx)
         try:
             # Packages left behind by a killed run are loaded first: nothing is lost.
             if pipeline.list_normalized_load_packages():
@@ -78,15 +80,18 @@ def load_source(ctx: StageContext, name: str, connector: SourceConnector, config
             pipeline.run(
                 source,
                 loader_file_format="parquet",
-                refresh="drop_sources" if ctx.full_refresh else None,
+                refresh="drop_sources" if ctx.full_refresh else None,  # type: ignore[arg-type]
             )
         except Exception as exc:
             inner = _unwrap(exc)
             if isinstance(inner, CdpError):
                 raise inner from None
-            raise ConnectorError(f"source '{name}'", mask(f"{type(inner).__name__}: {inner}")) from None
-        counts = dict(pipeline.last_trace.last_normalize_info.row_counts) if pipeline.last_trace.last_normalize_info else {}
-        task.advance(sum(v for k, v in counts.items() if not k.startswith("_dlt")))
+            raise ConnectorError(
+                f"source '{name}'", mask(f"{type(inner).__name__}: {inner}")
+            ) from None
+        trace = pipeline.last_trace
+        normalized = trace.last_normalize_info if trace else None
+        counts = dict(normalized.row_counts) if normalized else {}
     return counts
 
 
@@ -110,12 +115,10 @@ def run(ctx: StageContext) -> StageResult:
         except CdpError as exc:
             result.status = "partial"
             result.errors.append(str(exc))
-            ctx.echo(f"  source {name}: FAILED: {exc}")
             continue
         loaded = sum(v for t, v in counts.items() if not t.startswith("_"))
         rejected = counts.get(REJECTED_TABLE, 0)
         per_source[name] = {"loaded": loaded, "rejected": rejected}
-        ctx.echo(f"  source {name}: {loaded:,} rows loaded, {rejected:,} rejected")
     if ctx.plan:
         ctx.echo("  sources: --plan loads nothing; staging is left as it is")
         return result

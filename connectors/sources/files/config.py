@@ -16,16 +16,41 @@ Format = Literal["csv", "jsonl", "parquet"]
 #: Fields a ``columns:`` mapping may name, by entity.
 CANONICAL_FIELDS = {
     "customers": (
-        "email", "phone", "first_name", "last_name", "full_name", "street", "city", "postcode",
-        "region", "country", "date_of_birth", "created_at", "updated_at", "consent_email",
+        "email",
+        "phone",
+        "first_name",
+        "last_name",
+        "full_name",
+        "street",
+        "city",
+        "postcode",
+        "region",
+        "country",
+        "date_of_birth",
+        "created_at",
+        "updated_at",
+        "consent_email",
         "consent_sms",
     ),
     "events": (
-        "event_id", "email", "anonymous_id", "event", "timestamp", "revenue", "currency", "name",
+        "event_id",
+        "email",
+        "anonymous_id",
+        "event",
+        "timestamp",
+        "revenue",
+        "currency",
+        "name",
     ),
 }
 CANONICAL_FIELDS["orders"] = (
-    *CANONICAL_FIELDS["events"], "phone", "billing_name", "street", "city", "postcode", "region",
+    *CANONICAL_FIELDS["events"],
+    "phone",
+    "billing_name",
+    "street",
+    "city",
+    "postcode",
+    "region",
     "country",
 )
 
@@ -51,12 +76,16 @@ class FilesConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    path: str | list[str] = Field(description="File path or glob (or a list), relative to the project")
+    path: str | list[str] = Field(
+        description="File path or glob (or a list), relative to the project"
+    )
     preset: Literal[tuple(PRESETS)] | None = None  # type: ignore[valid-type]
     entity: Literal["customers", "events"] | None = None
     format: Format | None = Field(default=None, description="Default: from the file extension")
     table: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
-    columns: dict[str, str] = Field(default_factory=dict, description="canonical field -> file column")
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="canonical field -> file column"
+    )
     record_id: str | None = None
     external_ids: dict[str, str] = Field(default_factory=dict)
     event: str | None = None
@@ -70,7 +99,9 @@ class FilesConfig(BaseModel):
     @model_validator(mode="after")
     def _entity_known(self) -> FilesConfig:
         if self.preset is None and self.entity is None:
-            raise ValueError("set either 'preset' (a known export format) or 'entity' (customers or events)")
+            raise ValueError(
+                "set either 'preset' (a known export format) or 'entity' (customers or events)"
+            )
         entity = PRESETS[self.preset].entity if self.preset else self.entity
         unknown = sorted(set(self.columns) - set(CANONICAL_FIELDS[entity or "customers"]))
         if unknown:

@@ -10,9 +10,11 @@ parse rejects its row instead of becoming NULL.
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cdp.errors import SourceFileError
 from connectors.sources.files.config import FileSpec, column_key
@@ -24,10 +26,18 @@ __all__ = ["BATCH_ROWS", "detect_format", "read_file"]
 
 BATCH_ROWS = 200_000
 DUCKDB_TYPES = {"timestamp": "TIMESTAMP", "date": "DATE", "number": "DOUBLE", "integer": "BIGINT"}
-EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-              ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 
-Batch = tuple[str, "pa.Table"]
+Batch = tuple[str, Any]
 
 
 def detect_format(path: Path, spec: FileSpec) -> str:
@@ -36,17 +46,37 @@ def detect_format(path: Path, spec: FileSpec) -> str:
     suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".zst")]
     if suffixes and suffixes[-1] in EXTENSIONS:
         return EXTENSIONS[suffixes[-1]]
-    raise SourceFileError(spec.table, path, "cannot tell the file format from its name; set format: csv, jsonl or parquet")
+    raise SourceFileError(
+        spec.table,
+        path,
+        "cannot tell the file format from its name; set format: csv, jsonl or parquet",
+    )
 
 
-def read_file(source: str, path: Path, spec: FileSpec) -> Iterator[Batch]:
+def read_file(source: str, path: Path, spec: FileSpec, tag: str, workdir: Path) -> Iterator[Batch]:
+    """Batches of ``path``: ``("rows", table)``, ``("parquet", (file, rows))`` (a Parquet file
+    written in ``workdir``), then one ``("rejected", table)``. Rows carry ``_cdp_file = tag``."""
     fmt = detect_format(path, spec)
-    reader = {"csv": _read_csv, "jsonl": _read_jsonl, "parquet": _read_parquet}[fmt]
-    yield from reader(source, path, spec)
+    if fmt == "csv":
+        yield from _read_csv(source, path, spec, tag, workdir)
+        return
+    reader = _read_jsonl if fmt == "jsonl" else _read_parquet
+    for kind, table in reader(source, path, spec):
+        if kind == "rows":
+            table = table.append_column("_cdp_file", pa_strings([tag] * table.num_rows))
+        yield kind, table
+
+
+def pa_strings(values: list[str]) -> pa.Array:
+    import pyarrow as pa
+
+    return pa.array(values, pa.string())
 
 
 def _check_columns(source: str, path: Path, spec: FileSpec, found: list[str]) -> None:
-    missing = [c for c in spec.required if c not in found and column_key(c) not in map(column_key, found)]
+    missing = [
+        c for c in spec.required if c not in found and column_key(c) not in map(column_key, found)
+    ]
     if missing:
         what = f"not a {spec.description}" if spec.preset else "does not have the mapped columns"
         raise SourceFileError(
@@ -75,29 +105,41 @@ def _csv_header(source: str, path: Path, spec: FileSpec) -> list[str]:
     import csv
 
     try:
-        with path.open(encoding=spec.encoding, newline="") as handle:
-            header = next(csv.reader(handle, delimiter=spec.delimiter), None)
+        with path.open("rb") as handle:
+            # Only the header line is decoded here: a bad byte further down is a row problem.
+            raw = handle.readline()
+            while raw.count(b'"') % 2 and (more := handle.readline()):
+                raw += more
+        header = next(csv.reader([raw.decode(spec.encoding)], delimiter=spec.delimiter), None)
     except UnicodeDecodeError as exc:
-        raise SourceFileError(source, path, f"the header line is not {spec.encoding} text ({exc.reason}); set encoding") from None
+        raise SourceFileError(
+            source,
+            path,
+            f"the header line is not {spec.encoding} text ({exc.reason}); set encoding",
+        ) from None
     if not header or not any(h.strip() for h in header):
         raise SourceFileError(source, path, "the file is empty or has no header line")
     header[0] = header[0].lstrip("\ufeff")  # a byte-order mark from Excel
     duplicates = sorted({h for h in header if header.count(h) > 1})
     if duplicates:
-        raise SourceFileError(source, path, f"the header repeats column(s) {', '.join(map(repr, duplicates))}")
+        raise SourceFileError(
+            source, path, f"the header repeats column(s) {', '.join(map(repr, duplicates))}"
+        )
     return header
 
 
-def _read_csv(source: str, path: Path, spec: FileSpec) -> Iterator[Batch]:
+def _read_csv(source: str, path: Path, spec: FileSpec, tag: str, workdir: Path) -> Iterator[Batch]:
+    """DuckDB reads the CSV and writes Parquet in one pass; dlt imports that file as is."""
     import duckdb
-    import pyarrow as pa
 
     header = _csv_header(source, path, spec)
     _check_columns(source, path, spec, header)
     # The columns and their types are given, so DuckDB does not sniff: a value that does not
     # fit its type, a row with too few or too many fields, or bytes that are not valid text
     # go to the rejects table with their line number.
-    columns = {col: DUCKDB_TYPES[spec.types[col]] if col in spec.types else "VARCHAR" for col in header}
+    columns = {
+        col: DUCKDB_TYPES[spec.types[col]] if col in spec.types else "VARCHAR" for col in header
+    }
     options: dict[str, object] = {
         "header": True,
         "auto_detect": False,
@@ -115,13 +157,19 @@ def _read_csv(source: str, path: Path, spec: FileSpec) -> Iterator[Batch]:
     if spec.date_format:
         options["dateformat"] = spec.date_format
     args = ", ".join(f"{k} := ${k}" for k in options)
-    select = ", ".join(f'"{col.replace(chr(34), chr(34) * 2)}" AS "{column_key(col)}"' for col in header)
-    con = duckdb.connect()
+    select = ", ".join(
+        f'"{col.replace(chr(34), chr(34) * 2)}" AS "{column_key(col)}"' for col in header
+    )
+    workdir.mkdir(parents=True, exist_ok=True)
+    target = workdir / f"{path.stem}-{os.getpid()}-{time.monotonic_ns()}.parquet"
+    con = duckdb.connect(config={"memory_limit": "1GB"})
     try:
-        relation = con.sql(f"SELECT {select} FROM read_csv($path, {args})", params={"path": str(path), **options})
-        for batch in relation.to_arrow_reader(BATCH_ROWS):
-            if batch.num_rows:
-                yield "rows", pa.Table.from_batches([batch])
+        (count,) = con.execute(
+            f"COPY (SELECT {select}, $tag AS _cdp_file FROM read_csv($path, {args})) "
+            f"TO '{target}' (FORMAT parquet, ROW_GROUP_SIZE {BATCH_ROWS})",
+            {"path": str(path), "tag": tag, **options},
+        ).fetchall()[0]
+        yield "parquet", (target, int(count))
         rows = con.execute(
             # One reason per kind of problem and line (a short row reports each missing field).
             "SELECT line, string_agg(message, '; ' ORDER BY message), any_value(raw) FROM ("
@@ -131,7 +179,9 @@ def _read_csv(source: str, path: Path, spec: FileSpec) -> Iterator[Batch]:
         ).fetchall()
         yield "rejected", _rejected([(int(line), reason, raw) for line, reason, raw in rows])
     except duckdb.Error as exc:
-        raise SourceFileError(source, path, f"cannot be read as CSV: {str(exc).splitlines()[0]}") from None
+        raise SourceFileError(
+            source, path, f"cannot be read as CSV: {str(exc).splitlines()[0]}"
+        ) from None
     finally:
         con.close()
 
@@ -139,7 +189,13 @@ def _read_csv(source: str, path: Path, spec: FileSpec) -> Iterator[Batch]:
 def _parse_expr(column: str, kind: str, spec: FileSpec) -> str:
     """DuckDB SQL parsing text column ``column`` as ``kind``: NULL when it does not parse."""
     value = f"nullif(trim(\"{column}\"), '')"
-    fmt = spec.timestamp_format if kind == "timestamp" else spec.date_format if kind == "date" else None
+    fmt = (
+        spec.timestamp_format
+        if kind == "timestamp"
+        else spec.date_format
+        if kind == "date"
+        else None
+    )
     if fmt:
         return f"try_strptime({value}, '{fmt.replace(chr(39), chr(39) * 2)}')"
     if kind == "timestamp":
@@ -154,7 +210,10 @@ def _parse_chunk(columns: dict[str, list], spec: FileSpec) -> tuple[pa.Table, di
     import pyarrow as pa
 
     size = len(next(iter(columns.values()))) if columns else 0
-    table = pa.table({"_i": pa.array(range(size), pa.int64())} | {n: pa.array(v, pa.string()) for n, v in columns.items()})
+    table = pa.table(
+        {"_i": pa.array(range(size), pa.int64())}
+        | {n: pa.array(v, pa.string()) for n, v in columns.items()}
+    )
     typed = {n: spec.types[n] for n in columns if n in spec.types}
     if not typed:
         return table.drop_columns(["_i"]).rename_columns([column_key(n) for n in columns]), {}
@@ -173,7 +232,7 @@ def _parse_chunk(columns: dict[str, list], spec: FileSpec) -> tuple[pa.Table, di
             for n in columns
         )
         where = f"WHERE _i NOT IN ({', '.join(map(str, bad))})" if bad else ""
-        return con.execute(f"SELECT {select} FROM chunk {where} ORDER BY _i").to_arrow_table(), bad
+        return con.sql(f"SELECT {select} FROM chunk {where} ORDER BY _i").to_arrow_table(), bad
     finally:
         con.close()
 
@@ -187,7 +246,13 @@ def _flatten(record: dict, prefix: str = "") -> dict[str, str | None]:
         elif isinstance(value, list):
             out[name] = json.dumps(value, ensure_ascii=False)
         else:
-            out[name] = None if value is None else str(value) if not isinstance(value, bool) else str(value).lower()
+            out[name] = (
+                None
+                if value is None
+                else str(value)
+                if not isinstance(value, bool)
+                else str(value).lower()
+            )
     return out
 
 
@@ -218,12 +283,20 @@ def _read_jsonl(source: str, path: Path, spec: FileSpec) -> Iterator[Batch]:
             try:
                 text = raw_bytes.decode(spec.encoding)
             except UnicodeDecodeError as exc:
-                rejected.append((number, f"not valid {spec.encoding} text ({exc.reason})", raw_bytes.decode("utf-8", "replace").rstrip("\n")))
+                rejected.append(
+                    (
+                        number,
+                        f"not valid {spec.encoding} text ({exc.reason})",
+                        raw_bytes.decode("utf-8", "replace").rstrip("\n"),
+                    )
+                )
                 continue
             try:
                 record = json.loads(text)
             except json.JSONDecodeError as exc:
-                rejected.append((number, f"not valid JSON: {exc.msg} at column {exc.colno}", text.rstrip("\n")))
+                rejected.append(
+                    (number, f"not valid JSON: {exc.msg} at column {exc.colno}", text.rstrip("\n"))
+                )
                 continue
             if not isinstance(record, dict):
                 rejected.append((number, "not a JSON object", text.rstrip("\n")))

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cdp.connector import REJECTED_TABLE, SourceContext
-from cdp.errors import SourceFileError
+from cdp.errors import ConfigError
 from connectors.sources.files.config import FilesConfig
 from connectors.sources.files.readers import read_file
 
@@ -43,8 +44,10 @@ def matching_files(project_dir: Path, config: FilesConfig) -> list[Path]:
 def check_paths(ctx: SourceContext) -> None:
     """Pre-flight: the path matches at least one file."""
     if not matching_files(ctx.project_dir, ctx.config):
-        raise SourceFileError(
-            ctx.name, ctx.config.path, "no file matches this path; check 'path' under the source's config"
+        raise ConfigError(
+            f"no file matches {ctx.config.path!r} (relative to {ctx.project_dir}); "
+            "check the path, or export the file there",
+            key="path",
         )
 
 
@@ -68,10 +71,12 @@ def _with_file(table: Any, rel: str, sha: str | None = None) -> Any:
 def build_source(ctx: SourceContext) -> Any:
     import dlt
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     config: FilesConfig = ctx.config
     spec = config.spec()
     project_dir = ctx.project_dir
+    workdir = project_dir / ".cdp" / "tmp" / ctx.name
 
     @dlt.resource(
         name=spec.table,
@@ -80,6 +85,7 @@ def build_source(ctx: SourceContext) -> Any:
         columns={"_cdp_file": {"data_type": "text", "nullable": False}},
     )
     def files() -> Iterator[Any]:
+        shutil.rmtree(workdir, ignore_errors=True)  # leftovers of a killed run
         state = dlt.current.resource_state().setdefault("files", {})
         for path in matching_files(project_dir, config):
             try:
@@ -88,20 +94,35 @@ def build_source(ctx: SourceContext) -> Any:
                 rel = str(path)
             stat = path.stat()
             seen = state.get(rel)
-            if not ctx.full_refresh and seen and seen["size"] == stat.st_size and seen["mtime_ns"] == stat.st_mtime_ns:
+            if (
+                not ctx.full_refresh
+                and seen
+                and seen["size"] == stat.st_size
+                and seen["mtime_ns"] == stat.st_mtime_ns
+            ):
                 continue
             sha = _sha256(path)
             if not ctx.full_refresh and seen and seen["sha256"] == sha:
                 seen["mtime_ns"] = stat.st_mtime_ns  # touched, not changed
                 continue
             rows = rejected = 0
-            for kind, table in read_file(ctx.name, path, spec):
+            for kind, item in read_file(ctx.name, path, spec, rel, workdir):
                 if kind == "rows":
-                    rows += table.num_rows
-                    yield _with_file(table, rel)
+                    rows += item.num_rows
+                    ctx.progress(item.num_rows)
+                    yield item
+                elif kind == "parquet":
+                    file, count = item
+                    rows += count
+                    ctx.progress(count)
+                    # dlt hard-links the file into its load package: no copy, no rewrite.
+                    yield dlt.mark.with_file_import(
+                        str(file), "parquet", count, hints=pq.read_schema(file).empty_table()
+                    )
+                    file.unlink()
                 else:
-                    rejected += table.num_rows
-                    yield dlt.mark.with_table_name(_with_file(table, rel, sha), REJECTED_TABLE)
+                    rejected += item.num_rows
+                    yield dlt.mark.with_table_name(_with_file(item, rel, sha), REJECTED_TABLE)
             manifest = pa.table(
                 {
                     "size": [stat.st_size],
