@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 import time
@@ -12,8 +13,12 @@ from datetime import date
 from pathlib import Path
 
 
-def main(people: int = 1_000_000) -> dict[str, float]:
+def main(argv: list[str] | None = None) -> dict[str, float]:
     from cdp.demo import write_demo
+
+    parser = argparse.ArgumentParser(description="time `cdp demo`'s file generation")
+    parser.add_argument("--people", type=int, default=1_000_000)
+    people = parser.parse_args(argv).people
 
     with tempfile.TemporaryDirectory() as tmp:
         started, cpu = time.perf_counter(), time.process_time()
@@ -41,4 +46,4 @@ def main(people: int = 1_000_000) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
+    main(sys.argv[1:])
