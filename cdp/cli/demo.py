@@ -67,7 +67,8 @@ def _prepare_target(dir: Path, force: bool) -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="Write into DIR even when it is not empty (demo files are overwritten).",
+    help="Write into a non-empty DIR that is not an earlier demo (files of the same name are "
+    "overwritten). An earlier demo is replaced without it.",
 )
 def demo(
     dir: Path, customers: int, seed: int, as_of: datetime | None, no_sync: bool, force: bool
@@ -75,7 +76,7 @@ def demo(
     """Write a realistic demo project into DIR (default: ./demo), then sync it.
 
     \b
-    The project holds a clothing store's data as seven tools export it:
+    The project holds a clothing store's data as its tools export it:
       data/shopify_customers.csv, data/shopify_orders.csv      the store
       data/hubspot_contacts.csv                                the CRM
       data/mailchimp_*_members.csv, data/mailchimp_activity.jsonl  email

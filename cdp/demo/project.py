@@ -151,7 +151,7 @@ def _rel(dir: Path, files: list[Path]) -> str:
 
 def _cdp_yml(dir: Path, result: DemoResult) -> str:
     lines = [
-        "# The cdp demo project: a clothing store's customers seen through seven tools.",
+        "# The cdp demo project: a clothing store's customers seen through five tools (eight exports).",
         f"# Written by `cdp demo --customers {result.people} --seed {result.seed}` "
         f"(history up to {result.as_of.isoformat()}).",
         "name: demo",
