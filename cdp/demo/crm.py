@@ -11,11 +11,11 @@ import pyarrow.compute as pc
 from cdp.demo import vocab
 from cdp.demo.people import DAY, People
 from cdp.demo.shop import display_first
+from cdp.demo.timefmt import fmt_time
 from cdp.demo.variation import (
     choose,
     email_typos,
     first_rows,
-    fmt_time,
     format_phones,
     ints,
     junk,

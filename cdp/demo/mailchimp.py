@@ -12,11 +12,11 @@ from cdp.demo import vocab
 from cdp.demo.crm import unique_email_rows
 from cdp.demo.people import DAY, People
 from cdp.demo.shop import display_first
+from cdp.demo.timefmt import fmt_time
 from cdp.demo.variation import (
     choose,
     concat,
     email_typos,
-    fmt_time,
     format_phones,
     hexes,
     ints,

@@ -10,11 +10,11 @@ import pyarrow.compute as pc
 
 from cdp.demo import vocab
 from cdp.demo.people import DAY, People
+from cdp.demo.timefmt import fmt_time
 from cdp.demo.variation import (
     choose,
     concat,
     email_typos,
-    fmt_time,
     format_phones,
     ints,
     junk,

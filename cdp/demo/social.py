@@ -10,10 +10,10 @@ import pyarrow as pa
 from cdp.demo import vocab
 from cdp.demo.people import DAY, People
 from cdp.demo.shop import display_first
+from cdp.demo.timefmt import fmt_time
 from cdp.demo.variation import (
     concat,
     email_typos,
-    fmt_time,
     format_phones,
     ints,
     junk,

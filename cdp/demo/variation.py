@@ -18,10 +18,10 @@ from cdp.demo import vocab
 __all__ = [
     "choose",
     "concat",
+    "cut",
     "digits",
     "email_typos",
     "first_rows",
-    "fmt_time",
     "format_phones",
     "junk",
     "mask",
@@ -144,7 +144,7 @@ def pad_spaces(rng: np.random.Generator, arr: Arr, p: float) -> Arr:
     return patch(out, (u >= p / 2) & (u < p), lambda a: concat(a, "  "))
 
 
-def _cut(arr: Arr, start: int, stop: int | None = None) -> Arr:
+def cut(arr: Arr, start: int, stop: int | None = None) -> Arr:
     return (
         pc.utf8_slice_codeunits(arr, start, stop)
         if stop is not None
@@ -155,10 +155,10 @@ def _cut(arr: Arr, start: int, stop: int | None = None) -> Arr:
 def _typo(kind: int) -> Callable[[Arr], Arr]:
     def apply(a: Arr) -> Arr:
         if kind == 0:  # dropped letter
-            return concat(_cut(a, 0, 2), _cut(a, 3))
+            return concat(cut(a, 0, 2), cut(a, 3))
         if kind == 1:  # doubled letter
-            return concat(_cut(a, 0, 3), _cut(a, 2))
-        return concat(_cut(a, 0, 1), _cut(a, 2, 3), _cut(a, 1, 2), _cut(a, 3))  # swapped
+            return concat(cut(a, 0, 3), cut(a, 2))
+        return concat(cut(a, 0, 1), cut(a, 2, 3), cut(a, 1, 2), cut(a, 3))  # swapped
 
     return apply
 
@@ -190,7 +190,7 @@ def email_typos(rng: np.random.Generator, arr: Arr, p: float) -> Arr:
     """A misspelt domain (gmial.com) or a slip in the local part, in ``p`` of the values."""
     u = rng.random(len(arr))
     out = patch(arr, u < p / 2, _domain_typos)
-    return patch(out, (u >= p / 2) & (u < p), lambda a: concat(_cut(a, 0, 1), _cut(a, 2)))
+    return patch(out, (u >= p / 2) & (u < p), lambda a: concat(cut(a, 0, 1), cut(a, 2)))
 
 
 #: Phone layouts: country -> formats; each part is a literal or an (start, stop) slice of the
@@ -254,84 +254,10 @@ def format_phones(rng: np.random.Generator, nsn: Arr, country: Arr, p_e164: floa
                 parts.append(
                     (
                         rows,
-                        concat(*[p if isinstance(p, str) else _cut(sub, p[0], p[1]) for p in fmt]),
+                        concat(*[p if isinstance(p, str) else cut(sub, p[0], p[1]) for p in fmt]),
                     )
                 )
     return scatter(n, parts)
-
-
-#: strftime pieces fmt_time understands -> slice of "YYYY-MM-DD HH:MM:SS" (or the offset).
-_TIME_TOKENS = {
-    "%Y-%m-%d": (0, 10),
-    "%H:%M:%S": (11, 19),
-    "%H:%M": (11, 16),
-    "%m/%d": None,
-    "%z": None,
-}
-
-
-def _utc_offsets(seconds: np.ndarray, tz: str) -> np.ndarray:
-    """The UTC offset (seconds) of ``tz`` at each instant, from its transitions (vectorized)."""
-    from datetime import UTC, datetime, timedelta
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(tz)
-
-    def offset(t: int) -> timedelta | None:
-        return datetime.fromtimestamp(t, UTC).astimezone(zone).utcoffset()
-
-    lo, hi = int(seconds.min()) - 86_400, int(seconds.max()) + 86_400
-    points, offsets = [lo], [offset(lo)]
-    for day in range(lo, hi, 86_400):  # one step a day over the data's span, then bisect
-        if offset(day + 86_400) != offsets[-1]:
-            a, b = day, day + 86_400
-            while b - a > 1:
-                mid = (a + b) // 2
-                a, b = (mid, b) if offset(mid) == offsets[-1] else (a, mid)
-            points.append(b)
-            offsets.append(offset(b))
-    secs = np.array([int((o or timedelta(0)).total_seconds()) for o in offsets])
-    return secs[np.searchsorted(np.array(points), seconds, side="right") - 1]
-
-
-def fmt_time(seconds: np.ndarray, fmt: str, tz: str = "UTC") -> Arr:
-    """Epoch seconds written as ``fmt`` in time zone ``tz``.
-
-    Supports the pieces exports use (``%Y-%m-%d``, ``%H:%M:%S``, ``%H:%M``, ``%z``, ``%m/%d``
-    and literal text); much faster than strftime on millions of values.
-    """
-    seconds = np.asarray(seconds, dtype="int64")
-    offsets = (
-        _utc_offsets(seconds, tz)
-        if tz != "UTC" and len(seconds)
-        else np.zeros(len(seconds), "int64")
-    )
-    base = pa.array((seconds + offsets).astype("datetime64[s]")).cast(pa.string())
-    parts: list[Arr | str] = []
-    rest = fmt
-    while rest:
-        token = next((t for t in _TIME_TOKENS if rest.startswith(t)), None)
-        if token is None:
-            parts.append(rest[0])
-            rest = rest[1:]
-            continue
-        rest = rest[len(token) :]
-        if token == "%z":
-            sign = np.where(offsets < 0, "-", "+")
-            hhmm = np.abs(offsets) // 3600 * 100 + np.abs(offsets) % 3600 // 60
-            parts.append(concat(pa.array(sign), pc.utf8_lpad(ints(hhmm), 4, "0")))
-        elif token == "%m/%d":
-            parts.append(concat(_cut(base, 5, 7), "/", _cut(base, 8, 10)))
-        else:
-            start, stop = _TIME_TOKENS[token]  # type: ignore[misc]
-            parts.append(_cut(base, start, stop))
-    merged: list[Arr | str] = []
-    for part in parts:  # join runs of literal characters
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += part
-        else:
-            merged.append(part)
-    return concat(*merged)
 
 
 def ints(values: np.ndarray) -> Arr:

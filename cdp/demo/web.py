@@ -13,7 +13,8 @@ import pyarrow as pa
 
 from cdp.demo import vocab
 from cdp.demo.people import DAY, People
-from cdp.demo.variation import concat, fmt_time, hexes, where
+from cdp.demo.timefmt import fmt_time
+from cdp.demo.variation import concat, hexes, where
 from cdp.demo.writers import Export, jnum, jobject, jstr, write_jsonl
 
 __all__ = ["write_web_events"]

@@ -45,3 +45,28 @@ def test_people_have_unique_emails_except_households() -> None:
     emails = people.email.to_pylist()
     partners = int((people.partner_of >= 0).sum())
     assert len(emails) - len(set(emails)) == partners > 0
+
+
+@pytest.mark.parametrize(
+    ("fmt", "tz"),
+    [
+        ("%Y-%m-%d %H:%M:%S %z", "America/New_York"),  # Shopify, with DST changes in range
+        ("%Y-%m-%d %H:%M:%S %z", "Europe/Berlin"),
+        ("%Y-%m-%d %H:%M", "UTC"),
+        ("%Y-%m-%dT%H:%M:%S+0000", "UTC"),
+        ("%Y-%m-%dT%H:%M:%S.000Z", "UTC"),
+        ("%m/%d", "UTC"),
+    ],
+)
+def test_fmt_time_matches_strftime(fmt: str, tz: str) -> None:
+    import pyarrow.compute as pc
+
+    from cdp.demo.timefmt import fmt_time
+
+    seconds = np.random.default_rng(0).integers(1_700_000_000, 1_790_000_000, 20_000)
+    seconds = np.concatenate([seconds, [1_710_054_000 + i * 600 for i in range(12)]])  # 2024-03-10
+    expected = pc.strftime(
+        pa.array(seconds).cast(pa.timestamp("s", tz="UTC")).cast(pa.timestamp("s", tz=tz)),
+        format=fmt,
+    )
+    assert fmt_time(seconds, fmt, tz).to_pylist() == expected.to_pylist()
