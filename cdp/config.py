@@ -133,8 +133,12 @@ def _model_at(model: type[BaseModel], path: Sequence[str | int]) -> type[BaseMod
 def validation_to_config_error(
     exc: ValidationError, located: Located, model: type[BaseModel], prefix: Key = ()
 ) -> ConfigError:
-    """The first problem of a pydantic ``ValidationError`` as one ConfigError with its line."""
-    err = exc.errors()[0]
+    """The first problem of a pydantic ``ValidationError`` as one ConfigError with its line.
+
+    A misspelt key also makes its correct spelling "missing": the misspelling is reported.
+    """
+    priority = {"extra_forbidden": 0, "missing": 2}
+    err = sorted(exc.errors(), key=lambda e: priority.get(e["type"], 1))[0]
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     path: Key = (*prefix, *loc)
     key = ".".join(str(p) for p in path) or "(top level)"
@@ -145,7 +149,9 @@ def validation_to_config_error(
         owner = _model_at(model, loc)
         choices = list(owner.model_fields) if owner else []
         suggestion = closest(str(loc[-1]), choices)
-        message = "unknown key" + (f"; valid keys: {', '.join(choices)}" if choices and not suggestion else "")
+        message = "unknown key" + (
+            f"; valid keys: {', '.join(choices)}" if choices and not suggestion else ""
+        )
     elif kind == "missing":
         message = "required key is missing"
     elif kind == "literal_error":
@@ -205,6 +211,28 @@ class Project:
         return self.secrets.get(("destinations", name), {})
 
 
+def _preflight(project: Project, name: str, connector: Any, config: BaseModel) -> None:
+    from cdp.connector import SourceContext
+    from cdp.errors import CdpError
+
+    ctx = SourceContext(
+        name=name,
+        config=config,
+        secrets=project.source_secrets(name),
+        project_dir=project.dir,
+        dataset=f"raw_{name}",
+    )
+    try:
+        connector.check(ctx)
+    except CdpError as exc:
+        if isinstance(exc, ConfigError):
+            if exc.file is not None:
+                raise
+            path = ("sources", name, "config", *([exc.key] if exc.key else []))
+            raise project.error(path, exc.detail, suggestion=exc.suggestion) from None
+        raise project.error(("sources", name, "config"), exc.message) from None
+
+
 def find_project_file(project_dir: Path) -> Path:
     file = project_dir / PROJECT_FILE
     if not file.is_file():
@@ -215,12 +243,13 @@ def find_project_file(project_dir: Path) -> Path:
     return file
 
 
-def load_project(project_dir: Path | str, *, resolve_secrets: bool = True) -> Project:
+def load_project(project_dir: Path | str, *, preflight: bool = False) -> Project:
     """Load and validate ``cdp.yml`` in ``project_dir``.
 
     Args:
         project_dir: the project folder.
-        resolve_secrets: also check that every secret the configured connectors need is set.
+        preflight: also check what a run needs: every required secret is set, and each
+            source's own pre-flight check passes (e.g. its input files exist).
     """
     from cdp.plugins import get_registry
     from cdp.secrets import SecretResolver
@@ -229,7 +258,9 @@ def load_project(project_dir: Path | str, *, resolve_secrets: bool = True) -> Pr
     file = find_project_file(project_dir)
     located = load_yaml(file)
     if not isinstance(located.data, dict):
-        raise ConfigError("the project file must be a mapping of keys (name, sources, ...)", file=file, line=1)
+        raise ConfigError(
+            "the project file must be a mapping of keys (name, sources, ...)", file=file, line=1
+        )
     try:
         config = ProjectConfig.model_validate(located.data)
     except ValidationError as exc:
@@ -267,7 +298,7 @@ def load_project(project_dir: Path | str, *, resolve_secrets: bool = True) -> Pr
                 value = resolver.get(kind, name, key)
                 if value is not None:
                     found[key] = value
-                elif resolve_secrets and entry.enabled and key in connector.secrets:
+                elif preflight and entry.enabled and key in connector.secrets:
                     raise SecretMissingError(
                         f"{kind[:-1]} '{name}' ({entry.connector}) needs the secret '{key}': "
                         + resolver.where(kind, name, key),
@@ -276,6 +307,9 @@ def load_project(project_dir: Path | str, *, resolve_secrets: bool = True) -> Pr
                         key=f"{kind}.{name}",
                     )
             project.secrets[(kind, name)] = found
+            check = getattr(connector, "check", None)
+            if preflight and entry.enabled and check is not None:
+                _preflight(project, name, connector, into[name])
 
     seen: set[str] = set()
     for index, sync in enumerate(config.syncs):

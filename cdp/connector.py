@@ -91,6 +91,8 @@ class SourceContext:
     dataset: str
     """The raw dataset (DuckDB schema) it loads into: ``raw_<name>``."""
     full_refresh: bool = False
+    progress: Callable[[int], None] = field(default=lambda rows: None)
+    """Call with the number of rows just read, to move the progress display (optional)."""
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ class ConfigError(CdpError):
         suggestion: str | None = None,
     ) -> None:
         self.file, self.line, self.key, self.suggestion = file, line, key, suggestion
+        self.detail = message
         text = _where(file, line)
         if key:
             text += f"{key}: "
@@ -86,7 +87,9 @@ class ConnectorError(CdpError):
 class SourceFileError(ConnectorError):
     """An input file is not what its preset or mapping says it is."""
 
-    def __init__(self, source: str, file: Path | str, message: str, line: int | None = None) -> None:
+    def __init__(
+        self, source: str, file: Path | str, message: str, line: int | None = None
+    ) -> None:
         self.file, self.line = file, line
         super().__init__(f"source '{source}'", f"{_where(file, line)}{message}")
 

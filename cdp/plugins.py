@@ -71,7 +71,7 @@ class Registry:
         ):
             for impl in hook.get_hookimpls():
                 plugin_name = pm.get_name(impl.plugin) or repr(impl.plugin)
-                for connector in impl.function() or []:
+                for connector in impl.function() or ():  # type: ignore[attr-defined]
                     key = (kind, connector.name)
                     if key in origins:
                         raise CdpError(

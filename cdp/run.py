@@ -134,7 +134,11 @@ def run_sync(
         try:
             ensure_layout(con)
             mark_interrupted(con)
-            run = RunResult(run_id=_now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6], status="running", stages=[])
+            run = RunResult(
+                run_id=_now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6],
+                status="running",
+                stages=[],
+            )
             if not plan:
                 con.execute(
                     "INSERT INTO cdp.runs (run_id, started_at, status, command, cdp_version, host, pid) "
@@ -175,9 +179,18 @@ def run_sync(
                 if not plan:
                     _record(con, run, finished=False)
             statuses = {s.status for s in run.stages}
-            run.status = "failed" if "failed" in statuses else "partial" if "partial" in statuses else "succeeded"
+            run.status = (
+                "failed"
+                if "failed" in statuses
+                else "partial"
+                if "partial" in statuses
+                else "succeeded"
+            )
             if run.status != "succeeded" and run.error is None:
-                run.error = "; ".join(f"{s.stage}: {e}" for s in run.stages for e in s.errors)[:2000] or None
+                run.error = (
+                    "; ".join(f"{s.stage}: {e}" for s in run.stages for e in s.errors)[:2000]
+                    or None
+                )
             if not plan:
                 _record(con, run, finished=True)
             return run

@@ -87,6 +87,6 @@ class SecretResolver:
     def where(self, kind: str, name: str, key: str) -> str:
         """Where a user should put the secret, for error messages."""
         return (
-            f"set {env_var_name(kind, name, key)} or add {key} = \"...\" under "
+            f'set {env_var_name(kind, name, key)} or add {key} = "..." under '
             f"[{kind}.{name}] in {self.secrets_file}"
         )

@@ -16,7 +16,11 @@ RESERVED_SCHEMAS = ("staging", "identity", "profiles", "segments", "sync", "cdp"
 
 
 def connect(
-    path: Path, *, read_only: bool = False, memory_limit: str | None = None, threads: int | None = None
+    path: Path,
+    *,
+    read_only: bool = False,
+    memory_limit: str | None = None,
+    threads: int | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file (creating it and its folder when writing).
 
@@ -30,7 +34,7 @@ def connect(
     if read_only and not path.exists():
         raise WarehouseError(f"{path}: no warehouse yet; run 'cdp sync' first")
     path.parent.mkdir(parents=True, exist_ok=True)
-    config: dict[str, str | int] = {}
+    config: dict[str, str | bool | int | float | list[str]] = {}
     if memory_limit:
         config["memory_limit"] = memory_limit
     if threads:

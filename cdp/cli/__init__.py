@@ -13,11 +13,20 @@ __all__ = ["cli", "main"]
 
 #: command name -> "module:attribute"; each module imports its heavy dependencies itself.
 COMMANDS = {
-    "init": ("cdp.cli.init:init", "Create a new project: cdp.yml, segments/, .env.example, a README."),
+    "init": (
+        "cdp.cli.init:init",
+        "Create a new project: cdp.yml, segments/, .env.example, a README.",
+    ),
     "demo": ("cdp.cli.demo:demo", "Write a realistic multi-source demo project, then sync it."),
-    "sync": ("cdp.cli.sync:sync", "Run the pipeline: sources -> identity -> segments -> destinations."),
+    "sync": (
+        "cdp.cli.sync:sync",
+        "Run the pipeline: sources -> identity -> segments -> destinations.",
+    ),
     "runs": ("cdp.cli.runs:runs", "Show the history of sync runs, or one run in detail."),
-    "connectors": ("cdp.cli.connectors:connectors", "List installed connectors, or scaffold a new one."),
+    "connectors": (
+        "cdp.cli.connectors:connectors",
+        "List installed connectors, or scaffold a new one.",
+    ),
     "profiles": ("cdp.cli.profiles:profiles", "Look up unified customer profiles."),
     "identity": ("cdp.cli.identity:identity", "Explain and correct identity resolution."),
     "segments": ("cdp.cli.segments:segments", "List, validate, preview and trace segments."),
@@ -38,6 +47,30 @@ class LazyGroup(click.Group):
             if exc.name and exc.name.startswith("cdp.cli"):
                 return _not_available(cmd_name)
             raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """User errors become one red line on stderr and exit code 1; ``--debug`` re-raises."""
+        from cdp.errors import CdpError
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            from cdp.secrets import mask
+
+            if isinstance(exc, CdpError):
+                click.secho(f"error: {exc}", fg="red", err=True)
+                ctx.exit(1)
+            click.secho(
+                f"internal error: {mask(f'{type(exc).__name__}: {exc}')} "
+                "(run with --debug for the traceback, and please report it)",
+                fg="red",
+                err=True,
+            )
+            ctx.exit(2)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Short help from the table above, so listing commands imports none of them.
@@ -81,31 +114,5 @@ def cli(ctx: click.Context, project_dir: Path, debug: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: user errors become one red line on stderr and exit code 1."""
-    args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
-    try:
-        return cli.main(args=args, prog_name="cdp", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except Exception as exc:
-        from cdp.errors import CdpError
-        from cdp.secrets import mask
-
-        if debug:
-            raise
-        if isinstance(exc, CdpError):
-            click.secho(f"error: {exc}", fg="red", err=True)
-            sys.exit(1)
-        click.secho(
-            f"internal error: {mask(f'{type(exc).__name__}: {exc}')} (run with --debug for the traceback)",
-            fg="red",
-            err=True,
-        )
-        sys.exit(2)
+    """Console-script entry point."""
+    return cli.main(args=sys.argv[1:] if argv is None else argv, prog_name="cdp")

@@ -17,11 +17,11 @@ def project_dir(ctx: click.Context) -> Path:
     return Path(ctx.find_root().obj["project_dir"])
 
 
-def load(ctx: click.Context, *, resolve_secrets: bool = False) -> Project:
-    """The project of ``--project``, validated (secrets checked only when asked)."""
+def load(ctx: click.Context, *, preflight: bool = False) -> Project:
+    """The project of ``--project``, validated (with a run's pre-flight checks when asked)."""
     from cdp.config import load_project
 
-    return load_project(project_dir(ctx), resolve_secrets=resolve_secrets)
+    return load_project(project_dir(ctx), preflight=preflight)
 
 
 def open_warehouse(project: Project, read_only: bool = True) -> duckdb.DuckDBPyConnection:

@@ -20,7 +20,10 @@ def list_() -> None:
     from cdp.plugins import get_registry
 
     registry = get_registry()
-    rows = [("source", c.name, registry.origins[("source", c.name)], c.description) for c in registry.sources.values()]
+    rows = [
+        ("source", c.name, registry.origins[("source", c.name)], c.description)
+        for c in registry.sources.values()
+    ]
     rows += [
         ("destination", c.name, registry.origins[("destination", c.name)], c.description)
         for c in registry.destinations.values()

@@ -20,21 +20,27 @@ def _counts(counts: dict[str, Any]) -> str:
 
 
 def print_stage_summary(stages: list[Any]) -> None:
-    """One line per stage: status, time, counts; then its errors, indented."""
+    """One line per stage: status, time, counts; then its nested counts and errors, indented."""
+    from dataclasses import asdict
+
     for stage in stages:
-        get = stage.get if isinstance(stage, dict) else lambda k, s=stage: getattr(s, k)
-        status, seconds = get("status"), get("seconds") or 0
-        colour = {"succeeded": "green", "partial": "yellow", "skipped": "bright_black"}.get(status, "red")
-        click.echo(
-            f"  {get('stage'):<13}"
-            + click.style(f"{status:<10}", fg=colour)
-            + f"{seconds:>8.1f}s  {_counts(get('counts') or {})}"
+        data: dict[str, Any] = dict(stage) if isinstance(stage, dict) else asdict(stage)
+        status, counts = data["status"], data.get("counts") or {}
+        colour = {"succeeded": "green", "partial": "yellow", "skipped": "bright_black"}.get(
+            status, "red"
         )
-        for key, value in (get("counts") or {}).items():
+        click.echo(
+            f"  {data['stage']:<13}"
+            + click.style(f"{status:<10}", fg=colour)
+            + f"{data.get('seconds') or 0:>8.1f}s  {_counts(counts)}"
+        )
+        for key, value in counts.items():
             if isinstance(value, dict):
                 for name, sub in value.items():
-                    click.echo(f"      {key} {name}: {_counts(sub) if isinstance(sub, dict) else sub}")
-        for error in get("errors") or []:
+                    click.echo(
+                        f"      {key} {name}: {_counts(sub) if isinstance(sub, dict) else sub}"
+                    )
+        for error in data.get("errors") or []:
             click.secho(f"      ! {error}", fg="red")
 
 
@@ -62,7 +68,9 @@ def runs(ctx: click.Context, run_id: str | None, limit: int) -> None:
                 raise click.ClickException(f"no run '{run_id}'; `cdp runs` lists them")
             rid, started, finished, status, command, stages, error = rows[0]
             click.echo(f"run {rid}  ({command})")
-            click.echo(f"  started {started:%Y-%m-%d %H:%M:%S}  finished {finished or '-'}  status {status}")
+            click.echo(
+                f"  started {started:%Y-%m-%d %H:%M:%S}  finished {finished or '-'}  status {status}"
+            )
             if error:
                 click.secho(f"  error: {error}", fg="red")
             print_stage_summary(json.loads(stages or "[]"))
@@ -81,6 +89,8 @@ def runs(ctx: click.Context, run_id: str | None, limit: int) -> None:
     for rid, started, finished, status, stages in rows:
         took = f"{(finished - started).total_seconds():.1f}s" if finished else "-"
         summary = "  ".join(
-            f"{s['stage']}:{s['status']}" for s in json.loads(stages or "[]") if s["status"] != "skipped"
+            f"{s['stage']}:{s['status']}"
+            for s in json.loads(stages or "[]")
+            if s["status"] != "skipped"
         )
         click.echo(f"{rid:<24}{started:%Y-%m-%d %H:%M:%S}  {took:>8}  {status:<12}{summary}")

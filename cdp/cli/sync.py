@@ -46,7 +46,7 @@ def sync(ctx: click.Context, only: tuple[str, ...], plan: bool, full_refresh: bo
     from cdp.progress import make_progress
     from cdp.run import run_sync
 
-    project = load(ctx, resolve_secrets=True)
+    project = load(ctx, preflight=True)
     result = run_sync(
         project,
         only=only or None,
@@ -54,7 +54,9 @@ def sync(ctx: click.Context, only: tuple[str, ...], plan: bool, full_refresh: bo
         full_refresh=full_refresh,
         progress=make_progress(),
         echo=click.echo,
-        command="cdp sync" + "".join(f" --only {s}" for s in only) + (" --plan" if plan else "")
+        command="cdp sync"
+        + "".join(f" --only {s}" for s in only)
+        + (" --plan" if plan else "")
         + (" --full-refresh" if full_refresh else ""),
     )
     from cdp.cli.runs import print_stage_summary

@@ -1,0 +1,1 @@
+"""The built-in ``files`` source: CSV, JSON Lines and Parquet exports, with vendor presets."""

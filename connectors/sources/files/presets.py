@@ -84,7 +84,10 @@ PRESETS: dict[str, Preset] = {
                 "country": "Default Address Country Code",
             },
             external_ids={"shopify_customer_id": "Customer ID"},
-            consent={"consent_email": "Accepts Email Marketing", "consent_sms": "Accepts SMS Marketing"},
+            consent={
+                "consent_email": "Accepts Email Marketing",
+                "consent_sms": "Accepts SMS Marketing",
+            },
             types={"Total Spent": "number", "Total Orders": "integer"},
         ),
         Preset(
@@ -141,7 +144,11 @@ PRESETS: dict[str, Preset] = {
                 "updated_at": "Last Modified Date",
             },
             external_ids={"hubspot_contact_id": "Record ID"},
-            types={"Create Date": "timestamp", "Last Modified Date": "timestamp", "Date of birth": "date"},
+            types={
+                "Create Date": "timestamp",
+                "Last Modified Date": "timestamp",
+                "Date of birth": "date",
+            },
             timestamp_format="%Y-%m-%d %H:%M",
             date_format="%Y-%m-%d",
         ),
@@ -163,7 +170,12 @@ PRESETS: dict[str, Preset] = {
                 "country": "CC",
             },
             external_ids={"mailchimp_leid": "LEID"},
-            types={"OPTIN_TIME": "timestamp", "LAST_CHANGED": "timestamp", "UNSUB_TIME": "timestamp", "CLEAN_TIME": "timestamp"},
+            types={
+                "OPTIN_TIME": "timestamp",
+                "LAST_CHANGED": "timestamp",
+                "UNSUB_TIME": "timestamp",
+                "CLEAN_TIME": "timestamp",
+            },
             timestamp_format="%Y-%m-%d %H:%M:%S",
         ),
         Preset(
@@ -211,7 +223,12 @@ PRESETS: dict[str, Preset] = {
             format="jsonl",
             required=("id", "type", "created_time", "from"),
             record_id="from.id",
-            columns={"event_id": "id", "event": "type", "timestamp": "created_time", "name": "from.name"},
+            columns={
+                "event_id": "id",
+                "event": "type",
+                "timestamp": "created_time",
+                "name": "from.name",
+            },
             types={"created_time": "timestamp"},
             event_names={"comment": "Social Comment", "reaction": "Social Reaction"},
         ),

@@ -1,0 +1,132 @@
+"""The ``sources`` stage: load every source through dlt, then rebuild the canonical model.
+
+Each source loads in its own dlt pipeline into ``raw_<source>``. A source that fails (a bad
+file, an authentication error) is reported and skipped; the others still load, and the
+staging tables are rebuilt from whatever every source has loaded so far.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from typing import Any
+
+from cdp.connector import REJECTED_TABLE, SourceConnector, SourceContext
+from cdp.errors import CdpError, ConnectorError
+from cdp.run import StageContext, StageResult
+from cdp.secrets import mask
+from warehouse.staging import MappedSource, rebuild_staging
+
+__all__ = ["run"]
+
+
+def _quiet_dlt() -> None:
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+    logging.getLogger("dlt").setLevel(logging.ERROR)
+
+
+def pipeline_name(project_name: str, source: str) -> str:
+    return re.sub(r"[^a-z0-9_]", "_", f"cdp_{project_name.lower()}_{source}")
+
+
+def _unwrap(exc: BaseException) -> BaseException:
+    """dlt wraps errors raised inside a resource; find ours."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, CdpError):
+            return current
+        exc = current
+        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
+    return exc
+
+
+def load_source(
+    ctx: StageContext, name: str, connector: SourceConnector, config: Any
+) -> dict[str, int]:
+    """Run one source's dlt pipeline into ``raw_<name>``; returns rows loaded per table."""
+    import dlt
+
+    project = ctx.project
+    pipeline = dlt.pipeline(
+        pipeline_name=pipeline_name(project.name, name),
+        pipelines_dir=str(project.state_dir / "pipelines"),
+        destination=dlt.destinations.duckdb(ctx.con),  # type: ignore[arg-type]
+        dataset_name=f"raw_{name}",
+    )
+    try:
+        # Packages left behind by a killed run are loaded first: nothing is lost.
+        if pipeline.list_extracted_load_packages():
+            pipeline.normalize()
+        if pipeline.list_normalized_load_packages():
+            pipeline.load()
+        with ctx.progress.task(f"source {name}: reading") as task:
+            sctx = SourceContext(
+                name=name,
+                config=config,
+                secrets=project.source_secrets(name),
+                project_dir=project.dir,
+                dataset=f"raw_{name}",
+                full_refresh=ctx.full_refresh,
+                progress=task.advance,
+            )
+            if connector.check is not None:
+                connector.check(sctx)
+            pipeline.extract(
+                connector.build(sctx),
+                loader_file_format="parquet",
+                refresh="drop_sources" if ctx.full_refresh else None,
+            )
+        with ctx.progress.task(f"source {name}: loading into raw_{name}"):
+            normalized = pipeline.normalize()
+            pipeline.load()
+    except Exception as exc:
+        inner = _unwrap(exc)
+        if isinstance(inner, CdpError):
+            raise inner from None
+        raise ConnectorError(f"source '{name}'", mask(f"{type(inner).__name__}: {inner}")) from None
+    counts = dict(normalized.row_counts) if normalized else {}
+    return counts
+
+
+def run(ctx: StageContext) -> StageResult:
+    from cdp.plugins import get_registry
+
+    _quiet_dlt()
+    result = StageResult()
+    registry = get_registry()
+    project = ctx.project
+    per_source: dict[str, dict[str, int]] = {}
+    mapped: list[MappedSource] = []
+    for name, entry in project.config.sources.items():
+        connector = registry.sources[entry.connector]
+        config = project.source_configs[name]
+        mapped.append(MappedSource(name, connector, config))
+        if not entry.enabled or ctx.plan:
+            continue
+        try:
+            counts = load_source(ctx, name, connector, config)
+        except CdpError as exc:
+            result.status = "partial"
+            result.errors.append(str(exc))
+            continue
+        loaded = sum(v for t, v in counts.items() if not t.startswith("_"))
+        rejected = counts.get(REJECTED_TABLE, 0)
+        per_source[name] = {"loaded": loaded, "rejected": rejected}
+    if ctx.plan:
+        ctx.echo("  sources: --plan loads nothing; staging is left as it is")
+        return result
+    with ctx.progress.task("staging: rebuilding customer_records and events"):
+        staged = rebuild_staging(ctx.con, mapped)
+    result.counts = {
+        "rows_loaded": sum(s["loaded"] for s in per_source.values()),
+        "rows_rejected": sum(s["rejected"] for s in per_source.values()),
+        **staged,
+        "sources": per_source,
+    }
+    if result.errors and not per_source:
+        result.status = "failed"
+    return result

@@ -1,0 +1,308 @@
+"""The built-in files source, end to end through `cdp sync --only sources`."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cdp.config import load_project
+from cdp.run import run_sync
+from tests.conftest import query
+
+SHOPIFY_HEADER = (
+    "Customer ID,First Name,Last Name,Email,Accepts Email Marketing,Default Address Address1,"
+    "Default Address City,Default Address Province Code,Default Address Country Code,Default Address Zip,"
+    "Phone,Accepts SMS Marketing,Total Spent,Total Orders,Tags\n"
+)
+SHOPIFY_ROWS = (
+    '101,Ann,Lee,ann@example.com,yes,1 Main St,Boston,MA,US,02110,+16175550101,no,120.50,3,"vip, repeat"\n'
+    "102,Bob,Ray,BOB@example.com,no,2 Elm St,Austin,TX,US,73301,,no,0,0,\n"
+)
+SOURCES = """
+name: acme
+sources:
+  shop:
+    connector: files
+    config: {path: data/customers*.csv, preset: shopify_customers}
+"""
+
+
+def sync(project, **kwargs):
+    return run_sync(load_project(project, preflight=True), only=["sources"], **kwargs)
+
+
+def test_shopify_customers_preset_maps_into_canonical_records(make_project):
+    project = make_project(SOURCES, {"data/customers.csv": SHOPIFY_HEADER + SHOPIFY_ROWS})
+    result = sync(project)
+    assert result.status == "succeeded"
+    assert result.stages[0].counts["sources"]["shop"] == {"loaded": 2, "rejected": 0}
+    rows = query(
+        project,
+        "SELECT source, record_id, email, phone, first_name, city, region, country, postcode, "
+        "external_ids['shopify_customer_id'], consent_email, consent_sms, attributes->>'tags' "
+        "FROM staging.customer_records ORDER BY record_id",
+    )
+    assert rows == [
+        (
+            "shop",
+            "101",
+            "ann@example.com",
+            "+16175550101",
+            "Ann",
+            "Boston",
+            "MA",
+            "US",
+            "02110",
+            "101",
+            True,
+            False,
+            "vip, repeat",
+        ),
+        (
+            "shop",
+            "102",
+            "BOB@example.com",
+            None,
+            "Bob",
+            "Austin",
+            "TX",
+            "US",
+            "73301",
+            "102",
+            False,
+            False,
+            None,
+        ),
+    ]
+
+
+def test_bad_rows_are_kept_with_file_line_and_reason_and_the_rest_loads(make_project):
+    content = (
+        SHOPIFY_HEADER.encode()
+        + SHOPIFY_ROWS.encode()
+        + b"103,Cy,Li,cy@example.com,yes,,,,,,,no,lots,1,\n"  # line 4: unparsable number
+        + b"104,Di,Wu,di@example.com\n"  # line 5: too few fields
+        + b"105,\xff\xfeEve,Ng,eve@example.com,yes,,,,,,,no,1,1,\n"  # line 6: not UTF-8
+        + b'106,"Fay\nMarie",Oh,fay@example.com,yes,,,,,,,no,5,1,\n'  # quoted newline: valid
+    )
+    project = make_project(SOURCES, {"data/customers.csv": content})
+    result = sync(project)
+    counts = result.stages[0].counts
+    assert counts["sources"]["shop"] == {"loaded": 3, "rejected": 3}
+    assert counts["rows_rejected"] == 3 and counts["rejected_rows"] == 3
+    rejected = query(
+        project, "SELECT source, file, line, reason, raw FROM staging.rejected_rows ORDER BY line"
+    )
+    assert [(r[0], r[1], r[2]) for r in rejected] == [
+        ("shop", "data/customers.csv", 4),
+        ("shop", "data/customers.csv", 5),
+        ("shop", "data/customers.csv", 6),
+    ]
+    assert "Total Spent" in rejected[0][3] and "lots" in rejected[0][3]
+    assert "Expected Number of Columns" in rejected[1][3]
+    assert "unicode" in rejected[2][3].lower() or "encod" in rejected[2][3].lower()
+    assert rejected[1][4] == "104,Di,Wu,di@example.com"
+    names = query(project, "SELECT first_name FROM staging.customer_records ORDER BY record_id")
+    assert names == [("Ann",), ("Bob",), ("Fay\nMarie",)]
+
+
+def test_only_new_or_changed_files_load_and_changes_replace_rows(make_project):
+    project = make_project(SOURCES, {"data/customers_1.csv": SHOPIFY_HEADER + SHOPIFY_ROWS})
+    assert sync(project).stages[0].counts["sources"]["shop"]["loaded"] == 2
+    assert sync(project).stages[0].counts["sources"]["shop"]["loaded"] == 0  # nothing new
+
+    (project / "data/customers_2.csv").write_text(
+        SHOPIFY_HEADER + "201,Gus,Po,gus@example.com,yes,,,,,,,no,1,1,\n"
+    )
+    assert sync(project).stages[0].counts["sources"]["shop"]["loaded"] == 1
+
+    # A changed file replaces its earlier rows: no duplicates, the new values win.
+    changed = (
+        SHOPIFY_HEADER
+        + SHOPIFY_ROWS.replace("Ann,Lee", "Anne,Lee")
+        + "103,Cy,Li,cy@example.com,,,,,,,,,1,1,\n"
+    )
+    path = project / "data/customers_1.csv"
+    path.write_text(changed)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert sync(project).stages[0].counts["sources"]["shop"]["loaded"] == 3
+    assert query(project, "SELECT count(*) FROM raw_shop.shopify_customers") == [(4,)]
+    assert query(
+        project, "SELECT first_name FROM staging.customer_records WHERE record_id = '101'"
+    ) == [("Anne",)]
+
+    # Touching a file without changing it loads nothing.
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert sync(project).stages[0].counts["sources"]["shop"]["loaded"] == 0
+
+    # --full-refresh reloads everything from scratch.
+    assert sync(project, full_refresh=True).stages[0].counts["sources"]["shop"]["loaded"] == 4
+    assert query(project, "SELECT count(*) FROM raw_shop.shopify_customers") == [(4,)]
+
+
+def test_a_file_that_is_not_what_its_preset_says_stops_only_its_source(make_project):
+    yml = (
+        SOURCES
+        + """
+  crm:
+    connector: files
+    config: {path: data/contacts.csv, preset: hubspot_contacts}
+"""
+    )
+    project = make_project(
+        yml,
+        {
+            "data/customers.csv": SHOPIFY_HEADER + SHOPIFY_ROWS,
+            "data/contacts.csv": "Name,E-mail\nAnn,ann@example.com\n",
+        },
+    )
+    result = sync(project)
+    stage = result.stages[0]
+    assert result.status == "partial" and stage.status == "partial"
+    assert stage.counts["sources"] == {"shop": {"loaded": 2, "rejected": 0}}
+    (error,) = stage.errors
+    assert error.startswith("source 'crm': ") and "data/contacts.csv" in error
+    assert (
+        "not a HubSpot contacts export (CSV): missing column(s) 'Record ID', 'First Name'" in error
+    )
+    assert query(project, "SELECT count(*) FROM staging.customer_records") == [(2,)]
+
+
+def test_jsonl_events_with_bad_lines_kept_aside(make_project):
+    lines = [
+        {
+            "campaign_id": "c1",
+            "email_address": "ann@example.com",
+            "action": "sent",
+            "timestamp": "2024-05-01T10:00:00Z",
+        },
+        {
+            "campaign_id": "c1",
+            "email_address": "ann@example.com",
+            "action": "open",
+            "timestamp": "2024-05-01T11:00:00+00:00",
+        },
+        {
+            "campaign_id": "c1",
+            "email_address": "ann@example.com",
+            "action": "click",
+            "timestamp": "2024-05-01T11:05:00Z",
+            "url": "https://shop/x",
+        },
+    ]
+    text = "\n".join(json.dumps(x) for x in lines[:2]) + "\n{not json\n"
+    text += (
+        json.dumps({"email_address": "bob@example.com", "action": "open", "timestamp": "yesterday"})
+        + "\n"
+    )
+    text += json.dumps(lines[2]) + "\n"
+    project = make_project(
+        "name: a\nsources:\n  mail:\n    connector: files\n    config: {path: data/activity.jsonl, preset: mailchimp_activity}\n",
+        {"data/activity.jsonl": text},
+    )
+    counts = sync(project).stages[0].counts
+    assert counts["sources"]["mail"] == {"loaded": 3, "rejected": 2}
+    assert query(
+        project,
+        "SELECT line, reason LIKE '%JSON%', reason LIKE '%timestamp%' FROM staging.rejected_rows ORDER BY line",
+    ) == [
+        (3, True, False),
+        (4, False, True),
+    ]
+    events = query(
+        project,
+        "SELECT event, email, record_id = md5('ann@example.com'), properties->>'url' FROM staging.events ORDER BY timestamp",
+    )
+    assert events == [
+        ("Email Delivered", "ann@example.com", True, None),
+        ("Email Opened", "ann@example.com", True, None),
+        ("Email Link Clicked", "ann@example.com", True, "https://shop/x"),
+    ]
+
+
+def test_orders_preset_gives_one_event_and_record_per_order(make_project):
+    header = "Name,Email,Financial Status,Created at,Currency,Total,Lineitem name,Lineitem price,Lineitem quantity,Billing Name,Billing Phone\n"
+    rows = (
+        "#1001,ann@example.com,paid,2024-03-01 10:15:00 -0500,USD,25.00,Mug,10.00,1,Ann Lee,617-555-0101\n"
+        "#1001,,,,,,Tea,15.00,1,,\n"
+        "#1002,zed@example.com,paid,2024-03-02 11:00:00 +0000,EUR,9.99,Pen,9.99,1,Zed Quinn Jr,\n"
+    )
+    project = make_project(
+        "name: a\nsources:\n  orders:\n    connector: files\n    config: {path: data/orders.csv, preset: shopify_orders}\n",
+        {"data/orders.csv": header + rows},
+    )
+    sync(project)
+    events = query(
+        project,
+        "SELECT event_id, record_id, event, CAST(timestamp AS VARCHAR), revenue, currency, "
+        "json_array_length(properties->'products') FROM staging.events ORDER BY event_id",
+    )
+    assert [e[:3] for e in events] == [
+        ("#1001", "#1001", "Order Completed"),
+        ("#1002", "#1002", "Order Completed"),
+    ]
+    assert events[0][3].startswith("2024-03-01 15:15:00")  # -0500 converted to UTC
+    assert [(float(e[4]), e[5], e[6]) for e in events] == [(25.0, "USD", 2), (9.99, "EUR", 1)]
+    people = query(
+        project,
+        "SELECT record_id, email, first_name, last_name FROM staging.customer_records ORDER BY 1",
+    )
+    assert people == [
+        ("#1001", "ann@example.com", "Ann", "Lee"),
+        ("#1002", "zed@example.com", "Zed", "Quinn Jr"),
+    ]
+
+
+def test_generic_mapping_without_ids_derives_stable_ids(make_project):
+    yml = """
+    name: a
+    sources:
+      legacy:
+        connector: files
+        config:
+          path: "data/*.csv"
+          entity: customers
+          columns: {email: "E-mail", first_name: "First Name", created_at: "Signed up"}
+    """
+    project = make_project(
+        yml, {"data/a.csv": "E-mail,First Name,Signed up,Notes\nx@y.com,Xi,2024-01-02,hello\n"}
+    )
+    sync(project)
+    first = query(
+        project,
+        "SELECT record_id, email, first_name, CAST(created_at AS DATE), attributes->>'notes' FROM staging.customer_records",
+    )
+    assert first[0][1:] == ("x@y.com", "Xi", __import__("datetime").date(2024, 1, 2), "hello")
+    sync(project, full_refresh=True)
+    assert query(project, "SELECT record_id FROM staging.customer_records") == [(first[0][0],)]
+
+
+def test_parquet_files_load(make_project, tmp_path):
+    project = make_project(
+        "name: a\nsources:\n  pq:\n    connector: files\n    config: {path: data/people.parquet, entity: customers, columns: {email: mail}, record_id: id}\n"
+    )
+    (project / "data").mkdir()
+    pq.write_table(
+        pa.table({"id": ["a1", "a2"], "mail": ["a@x.com", "b@x.com"], "score": [1.5, 2.0]}),
+        project / "data/people.parquet",
+    )
+    sync(project)
+    assert query(
+        project,
+        "SELECT record_id, email, attributes->>'score' FROM staging.customer_records ORDER BY 1",
+    ) == [
+        ("a1", "a@x.com", "1.5"),
+        ("a2", "b@x.com", "2.0"),
+    ]
+
+
+@pytest.mark.parametrize("bad", [b"", b"\n\n"])
+def test_empty_file_is_one_clear_error(make_project, bad):
+    project = make_project(SOURCES, {"data/customers.csv": bad})
+    stage = sync(project).stages[0]
+    assert stage.status == "failed"
+    assert "data/customers.csv: the file is empty or has no header line" in stage.errors[0]
