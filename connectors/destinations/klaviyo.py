@@ -4,7 +4,9 @@
 profiles / 5 MB and the list as a relationship; the job is polled until it completes, and
 ``/import-errors`` fail the rows they point at (terminal: Klaviyo found them invalid).
 Leaving the segment (mirror mode) removes the profile from the list
-(``DELETE /api/lists/{id}/relationships/profiles``), never the profile. Adding to a list does
+(``DELETE /api/lists/{id}/relationships/profiles``), never the profile; a person who withdrew
+consent is also unsubscribed from email marketing
+(``POST /api/profile-subscription-bulk-delete-jobs``). Adding to a list does
 not change consent in Klaviyo.
 """
 
@@ -180,8 +182,45 @@ class KlaviyoDestination:
             url = (answer.get("links") or {}).get("next")
         return failures
 
+    def _unsubscribe(self, emails: list[str]) -> None:
+        """Unsubscribe from email marketing people who withdrew consent (100 per request)."""
+        for start in range(0, len(emails), 100):
+            profiles = [
+                {
+                    "type": "profile",
+                    "attributes": {
+                        "email": e,
+                        "subscriptions": {"email": {"marketing": {"consent": "UNSUBSCRIBED"}}},
+                    },
+                }
+                for e in emails[start : start + 100]
+            ]
+            body = {
+                "data": {
+                    "type": "profile-subscription-bulk-delete-job",
+                    "attributes": {"profiles": {"data": profiles}},
+                    "relationships": {
+                        "list": {"data": {"type": "list", "id": self.config.list_id}}
+                    },
+                }
+            }
+            response = self.http.request(
+                "POST", "api/profile-subscription-bulk-delete-jobs", json=body
+            )
+            if response.status_code == 400:
+                raise BatchRejected(f"unsubscribe: HTTP 400 {body_text(response)}")
+            if response.status_code >= 300:
+                raise self._fail(response, "unsubscribing profiles")
+
     def remove(self, spec: SyncSpec, rows: Sequence[Row]) -> Mapping[int, RowFailure]:
         emails = [str(r.fields.get("email")).strip().lower() for r in rows if r.fields.get("email")]
+        self._unsubscribe(
+            [
+                str(r.fields["email"]).strip().lower()
+                for r in rows
+                if r.withdrawn and r.fields.get("email")
+            ]
+        )
         ids: list[str] = []
         for start in range(0, len(emails), 100):
             quoted = ",".join(f'"{e}"' for e in emails[start : start + 100])

@@ -15,6 +15,7 @@ class FakeKlaviyo:
         self.jobs: dict[str, dict] = {}
         self.profiles: dict[str, str] = {}  # email -> id
         self.list_members: set[str] = set()
+        self.unsubscribed: set[str] = set()
         self.polls = 0
         self.throttled = False
 
@@ -109,6 +110,14 @@ class FakeKlaviyo:
                     "links": {"next": None},
                 },
             )
+        if req.method == "POST" and req.path == "/api/profile-subscription-bulk-delete-jobs":
+            data = req.json()["data"]
+            assert data["type"] == "profile-subscription-bulk-delete-job"
+            assert data["relationships"]["list"]["data"] == {"type": "list", "id": "L1"}
+            profiles = data["attributes"]["profiles"]["data"]
+            assert len(profiles) <= 100
+            self.unsubscribed |= {p["attributes"]["email"] for p in profiles}
+            return Reply(202, None)
         if req.method == "DELETE" and req.path == "/api/lists/L1/relationships/profiles":
             self.list_members -= {d["id"] for d in req.json()["data"]}
             return Reply(204, None)
@@ -158,6 +167,8 @@ def test_bulk_import_poll_errors_and_list_removal(project, monkeypatch):
         first = posted.json()["data"]["attributes"]["profiles"]["data"][0]["attributes"]
         assert first["first_name"] == "First0" and first["properties"] == {"ltv": 0.0}
         assert len(fake.list_members) == 11
+        people[0]["consent_email"] = False
         project.set_members(people[:8])
         counts = stage_counts(project.sync())["syncs"]["vip->kl"]
-    assert counts["removed"] == 4 and len(fake.list_members) == 7 and len(fake.profiles) == 11
+    assert counts["removed"] == 5 and len(fake.list_members) == 6 and len(fake.profiles) == 11
+    assert fake.unsubscribed == {"user0@example.com"}
