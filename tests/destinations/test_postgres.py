@@ -74,3 +74,29 @@ def test_upsert_and_mirror_delete(project, monkeypatch, pg):
         ).fetchall()[0][0]
         == "Renamed"
     )
+
+
+def test_rows_the_table_refuses_fail_alone(project, monkeypatch, pg):
+    conn, schema = pg
+    monkeypatch.setenv("CDP__DESTINATIONS__WH__DSN", DSN)
+    conn.execute(f'CREATE SCHEMA "{schema}"')
+    conn.execute(
+        f'CREATE TABLE "{schema}".vip (profile_id text PRIMARY KEY, email text, '
+        "ltv double precision CHECK (ltv <> 13), cdp_synced_at timestamptz)"
+    )
+    project.write_config(
+        {"wh": {"connector": "postgres", "config": {"table": f"{schema}.vip", "batch_rows": 8}}},
+        [
+            {
+                "segment": "vip",
+                "destination": "wh",
+                "fields": {"email": "email", "ltv": "lifetime_value"},
+            }
+        ],
+    )
+    project.set_members([person(i) for i in range(20)])
+    counts = stage_counts(project.sync())["syncs"]["vip->wh"]
+    assert counts["added"] == 19 and counts["failed"] == 1 and counts["terminal"] == 1
+    assert conn.execute(f'SELECT count(*) FROM "{schema}".vip').fetchall()[0][0] == 19
+    reason = project.query("SELECT reason FROM sync.failures WHERE profile_id = 'p000013'")[0][0]
+    assert "check constraint" in reason
