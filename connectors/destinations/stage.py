@@ -10,8 +10,9 @@ nothing is sent or recorded.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
 from importlib.resources import files
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from cdp.connector import DestinationConnector, DestinationContext
 from cdp.errors import CdpError, ConfigError
 from cdp.plugins import get_registry
+from cdp.progress import NullProgress
 from cdp.run import StageContext, StageResult
 from cdp.secrets import mask
 from connectors.destinations.base import (
@@ -92,8 +94,33 @@ def _record_run(
     )  # fmt: skip
 
 
+class _OneDisplay:
+    """Progress for concurrent syncs: one live display at a time (rich allows no more); the
+    other syncs run without a bar while it is taken."""
+
+    def __init__(self, progress: Any) -> None:
+        self.progress = progress
+        self.lock = threading.Lock()
+
+    @contextmanager
+    def task(self, description: str, total: int | None = None) -> Iterator[Any]:
+        if not self.lock.acquire(blocking=False):
+            with NullProgress().task(description, total) as task:
+                yield task
+            return
+        try:
+            with self.progress.task(description, total) as task:
+                yield task
+        finally:
+            self.lock.release()
+
+
 def _serve_destination(
-    ctx: StageContext, dest: Destination, specs: list[tuple[SyncSpec, str, dict, dict]], slot: int
+    ctx: StageContext,
+    dest: Destination,
+    specs: list[tuple[SyncSpec, str, dict, dict]],
+    slot: int,
+    display: _OneDisplay,
 ) -> dict[str, tuple[str, dict[str, Any], str | None]]:
     """Plan and deliver every sync of one destination on its own cursor."""
     con = ctx.con.cursor()
@@ -120,7 +147,7 @@ def _serve_destination(
                     slot=slot,
                     samples=0,
                 )
-                with ctx.progress.task(f"sync {spec.key}", total=plan.total) as task:
+                with display.task(f"sync {spec.key}", total=plan.total) as task:
                     deliver(con, dest, plan, task, result)
                 dest.finish(spec, partial(snapshot, con, spec.key))
             except AuthError as exc:
@@ -207,11 +234,12 @@ def _prepare_and_run(ctx: StageContext, syncs: list[tuple[int, Any]]) -> StageRe
             dest.close()
         return _plan_only(ctx, by_dest, results)
     lock = threading.Lock()
+    display = _OneDisplay(ctx.progress)
 
     def work(item: tuple[int, str]) -> None:
         slot, name = item
         try:
-            out = _serve_destination(ctx, opened[name], by_dest[name], slot)
+            out = _serve_destination(ctx, opened[name], by_dest[name], slot, display)
         except CdpError as exc:
             out = {spec.key: ("failed", {}, str(exc)) for spec, *_ in by_dest[name]}
         with lock:
