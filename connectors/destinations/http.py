@@ -38,6 +38,9 @@ class HttpSettings(BaseModel):
     """First backoff step; doubles each attempt (with jitter), capped at max_backoff_seconds."""
     max_backoff_seconds: float = Field(default=60.0, ge=0)
     timeout_seconds: float = Field(default=60.0, gt=0)
+    max_retry_after_seconds: float = Field(default=600.0, ge=0)
+    """Longest ``Retry-After`` wait honoured; an API asking for more makes the batch fail for
+    this run (it is retried by the next one) instead of blocking the sync."""
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -152,11 +155,12 @@ class HttpClient:
             ):
                 last = f"HTTP {status}"
                 hint = retry_after_seconds(response.headers.get("Retry-After"))
-                wait = (
-                    min(hint, self.settings.max_backoff_seconds * 5)
-                    if hint
-                    else self._backoff(attempt)
-                )
+                if hint and hint > self.settings.max_retry_after_seconds:
+                    raise TransientError(
+                        f"{method} {path}: HTTP {status} asking to wait {hint:.0f}s "
+                        f"(more than max_retry_after_seconds={self.settings.max_retry_after_seconds:.0f})"
+                    )
+                wait = hint if hint else self._backoff(attempt)
                 if attempt + 1 < self.settings.max_attempts:
                     self._sleep(wait)
                 continue
