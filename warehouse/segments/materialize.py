@@ -1,0 +1,148 @@
+"""Materialize one validated segment: members, holdout, membership history, run sizes.
+
+The user's SELECT runs in the sandbox into a temp table (private to the sandbox cursor). Then
+one transaction replaces ``segments.<name>``, closes the membership rows of those who left,
+opens rows for those who entered and records the run in ``segments.runs``: a reader or a crash
+sees the old state or the new one, never half of it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.resources import files
+
+import sqlglot
+from sqlglot import exp
+
+from warehouse.segments.sandbox import Sandbox
+from warehouse.segments.validate import ValidSegment
+
+__all__ = ["Outcome", "ensure_tables", "materialize", "record_failure"]
+
+_NEXT = "cdp_next_members"
+
+
+@dataclass
+class Outcome:
+    segment: str
+    members: int = 0
+    holdout: int = 0
+    entered: int = 0
+    exited: int = 0
+    skipped_rows: int = 0
+    status: str = "succeeded"
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def ensure_tables(con: object) -> None:
+    sql = files("warehouse.segments").joinpath("schema.sql").read_text(encoding="utf-8")
+    con.execute(sql)  # type: ignore[attr-defined]
+
+
+def _member_select(seg: ValidSegment) -> str:
+    """profile_id, cdp_holdout, the segment's other columns, and a duplicate counter."""
+    inner = sqlglot.parse_one(seg.sql, read="duckdb")
+    pid = exp.column("profile_id", table="s")
+    basis = exp.func("md5_number", exp.DPipe(this=exp.Literal.string(f"{seg.name}:"), expression=exp.cast(pid, "VARCHAR")))
+    holdout = exp.LT(this=exp.Mod(this=basis, expression=exp.Literal.number(10000)),
+                     expression=exp.Literal.number(round(seg.file.holdout * 10000)))
+    others = [exp.column(c, table="s", quoted=True) for c in seg.columns if c != "profile_id"]
+    rn = exp.Window(this=exp.RowNumber(), partition_by=[pid])
+    select = exp.select(
+        exp.alias_(exp.cast(pid, "VARCHAR"), "profile_id"),
+        exp.alias_(holdout, "cdp_holdout"),
+        *others,
+        exp.alias_(rn, "cdp_rn"),
+    ).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("s"))))
+    return select.sql(dialect="duckdb")
+
+
+def _compute(box: Sandbox, seg: ValidSegment) -> int:
+    """Run the segment into the temp table; returns rows skipped (NULL or repeated profile_id)."""
+    box.check(seg.sql)
+    box.execute(f"CREATE OR REPLACE TEMP TABLE {_NEXT} AS {_member_select(seg)}", timeout=seg.file.timeout)
+    rows = box.cur.execute(
+        f"SELECT count(*) FILTER (WHERE profile_id IS NULL OR cdp_rn > 1) FROM {_NEXT}"
+    ).fetchall()
+    return int(rows[0][0])
+
+
+def _counts(box: Sandbox, seg: ValidSegment, source: str) -> tuple[int, int, int, int]:
+    """members, holdout, entered, exited of ``source`` (the new members) against open membership."""
+    rows = box.cur.execute(
+        f"""
+        WITH new AS (SELECT profile_id, cdp_holdout FROM {source}),
+        open AS (SELECT profile_id FROM segments.membership WHERE segment = $seg AND exited_at IS NULL)
+        SELECT (SELECT count(*) FROM new), (SELECT count(*) FILTER (WHERE cdp_holdout) FROM new),
+               (SELECT count(*) FROM new ANTI JOIN open USING (profile_id)),
+               (SELECT count(*) FROM open ANTI JOIN new USING (profile_id))
+        """,
+        {"seg": seg.name},
+    ).fetchall()
+    members, holdout, entered, exited = rows[0]
+    return int(members), int(holdout), int(entered), int(exited)
+
+
+def materialize(box: Sandbox, seg: ValidSegment, run_id: str, *, plan: bool = False) -> Outcome:
+    """Compute and (unless ``plan``) swap in one segment. Raises SegmentError when it fails."""
+    started, when = time.perf_counter(), datetime.now(UTC)
+    out = Outcome(seg.name)
+    cur = box.cur
+    try:
+        out.skipped_rows = _compute(box, seg)
+        kept = f"(SELECT * EXCLUDE (cdp_rn) FROM {_NEXT} WHERE profile_id IS NOT NULL AND cdp_rn = 1)"
+        if plan:
+            out.members, out.holdout, out.entered, out.exited = _counts(box, seg, kept)
+            return out
+        table = f'segments."{seg.name}"'
+        params = {"seg": seg.name, "now": when}
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            cur.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {kept}")
+            out.members, out.holdout, out.entered, out.exited = _counts(box, seg, table)
+            cur.execute(
+                f"""UPDATE segments.membership AS m SET exited_at = $now
+                WHERE m.segment = $seg AND m.exited_at IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM {table} AS n WHERE n.profile_id = m.profile_id)""",
+                params,
+            )
+            cur.execute(
+                f"""UPDATE segments.membership AS m SET cdp_holdout = n.cdp_holdout FROM {table} AS n
+                WHERE m.segment = $seg AND m.exited_at IS NULL AND n.profile_id = m.profile_id
+                  AND m.cdp_holdout IS DISTINCT FROM n.cdp_holdout""",
+                {"seg": seg.name},
+            )
+            cur.execute(
+                f"""INSERT INTO segments.membership (segment, profile_id, entered_at, exited_at, cdp_holdout)
+                SELECT $seg, n.profile_id, $now, NULL, n.cdp_holdout FROM {table} AS n
+                WHERE NOT EXISTS (SELECT 1 FROM segments.membership AS m
+                    WHERE m.segment = $seg AND m.exited_at IS NULL AND m.profile_id = n.profile_id)""",
+                params,
+            )
+            out.seconds = round(time.perf_counter() - started, 3)
+            _insert_run(cur, run_id, when, out)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        return out
+    finally:
+        cur.execute(f"DROP TABLE IF EXISTS {_NEXT}")
+
+
+def _insert_run(cur: object, run_id: str, when: datetime, out: Outcome) -> None:
+    cur.execute(  # type: ignore[attr-defined]
+        "INSERT INTO segments.runs (run_id, segment, started_at, members, holdout, entered, exited, "
+        "skipped_rows, status, error, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, out.segment, when, out.members, out.holdout, out.entered, out.exited,
+         out.skipped_rows, out.status, out.error, out.seconds],
+    )
+
+
+def record_failure(box: Sandbox, run_id: str, out: Outcome) -> None:
+    """Record a failed or skipped segment; its table and membership stay as they were."""
+    _insert_run(box.cur, run_id, datetime.now(UTC), out)
+
