@@ -54,6 +54,8 @@ class _Checker:
 
     def at(self, node: exp.Expression | None, message: str, suggestion: str | None = None) -> None:
         line = col = None
+        if isinstance(node, exp.Table):  # point at the start of schema.table
+            node = node.args.get("catalog") or node.args.get("db") or node.this
         meta = self.start if node is not None and node.parent is None else _meta(node)
         if meta and "start" in meta:
             start = int(meta["start"])
@@ -140,7 +142,11 @@ class _Checker:
 
     def _scope_columns(self, scope: Scope) -> None:
         known = {alias: self._source_columns(src) for alias, src in scope.sources.items()}
-        aliases = set(scope.expression.named_selects) if isinstance(scope.expression, exp.Select) else set()
+        aliases = (
+            {sel.alias for sel in scope.expression.selects if isinstance(sel, exp.Alias)}
+            if isinstance(scope.expression, exp.Select)
+            else set()
+        )
         everything = set().union(*(c for c in known.values() if c)) if known else set()
         for column in scope.columns:
             if isinstance(column.this, exp.Star) or _in_lambda(column):
@@ -210,13 +216,38 @@ def _check_one(seg: SegmentFile, catalog: Catalog) -> tuple[ValidSegment | None,
             if col in MEMBER_COLUMNS and col != "profile_id" or columns.count(col) > 1:
                 checker.at(root, f"output column '{col}' is reserved or returned twice; rename it")
                 break
-    if seg.dialect != "duckdb":  # the translation must not introduce what the original lacks
-        for func in sqlglot.parse_one(sql, read="duckdb").find_all(exp.Func):
-            if forbidden_function(func):
-                checker.problems.append(Problem(seg.path, f"translated SQL calls {forbidden_function(func)}()"))
+    if seg.dialect != "duckdb":  # the translation must parse, and add nothing forbidden
+        _check_translation(checker, root, sql)
     if checker.problems:
         return None, checker.problems, reads
     return ValidSegment(seg, sql, columns or ["profile_id"], reads), [], reads
+
+
+#: Constructs sqlglot carries over verbatim although DuckDB has no such thing.
+_NO_DUCKDB_EQUIVALENT: tuple[tuple[type[exp.Expression], str], ...] = (
+    (exp.MatchRecognize, "MATCH_RECOGNIZE"),
+)
+
+
+def _check_translation(checker: _Checker, root: exp.Expression, sql: str) -> None:
+    dialect = checker.seg.dialect
+    for node in root.walk():
+        for cls, word in _NO_DUCKDB_EQUIVALENT:
+            if isinstance(node, cls):
+                checker.at(node, f"cannot translate {word} from {dialect} to DuckDB; rewrite it")
+                return
+    try:
+        translated = sqlglot.parse_one(sql, read="duckdb")
+    except ParseError as exc:
+        near = exc.errors[0].get("highlight") if exc.errors else ""
+        checker.problems.append(Problem(checker.seg.path, f"cannot translate from {dialect} to DuckDB "
+                                        f"(the translation fails near '{near}'); rewrite that part"))
+        return
+    for func in translated.find_all(exp.Func):
+        name = forbidden_function(func)
+        if name:
+            checker.problems.append(Problem(checker.seg.path, f"the DuckDB translation calls {name}(), "
+                                            "which segments may not use"))
 
 
 def _output_columns(root: exp.Expression, catalog: Catalog) -> list[str] | None:
