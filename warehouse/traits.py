@@ -56,8 +56,14 @@ TRAITS: dict[str, tuple[str, str]] = {
     "rfm_recency_days": ("INTEGER", "RFM recency: whole days from the last order to now"),
     "rfm_frequency": ("BIGINT", "RFM frequency: order_count"),
     "rfm_monetary": ("DECIMAL(18,2)", "RFM monetary: total_revenue"),
-    "rfm_r_score": ("INTEGER", "1-5, ceil(5 x cume_dist of last_order_at among buyers); 5 = most recent"),
-    "rfm_f_score": ("INTEGER", "1-5, ceil(5 x cume_dist of order_count among buyers); ties share a score"),
+    "rfm_r_score": (
+        "INTEGER",
+        "1-5, ceil(5 x cume_dist of last_order_at among buyers); 5 = most recent",
+    ),
+    "rfm_f_score": (
+        "INTEGER",
+        "1-5, ceil(5 x cume_dist of order_count among buyers); ties share a score",
+    ),
     "rfm_m_score": ("INTEGER", "1-5, ceil(5 x cume_dist of total_revenue among buyers)"),
     "rfm_score": ("VARCHAR", "the three scores as text, R then F then M, e.g. '545'"),
     "rfm_group": ("VARCHAR", "named RFM group, see RFM_GROUPS; NULL for prospects"),
@@ -119,7 +125,9 @@ def _empty_select(columns: dict[str, str]) -> str:
     return f"SELECT {cols} WHERE false"
 
 
-def build_profiles(con: duckdb.DuckDBPyConnection, *, now: datetime, lifecycle: LifecycleConfig) -> int:
+def build_profiles(
+    con: duckdb.DuckDBPyConnection, *, now: datetime, lifecycle: LifecycleConfig
+) -> int:
     """(Re)build ``profiles.profiles`` in one statement (atomic); returns its row count.
 
     Without ``identity.golden_records`` (identity not built yet) the table is created empty
@@ -134,7 +142,9 @@ def build_profiles(con: duckdb.DuckDBPyConnection, *, now: datetime, lifecycle: 
         if table_exists(cur, "identity", "record_profiles"):
             links = "SELECT source, record_id, profile_id FROM identity.record_profiles"
         else:
-            links = _empty_select({"source": "VARCHAR", "record_id": "VARCHAR", "profile_id": "VARCHAR"})
+            links = _empty_select(
+                {"source": "VARCHAR", "record_id": "VARCHAR", "profile_id": "VARCHAR"}
+            )
         cur.execute(f"CREATE OR REPLACE TEMP VIEW cdp_in_golden AS {golden}")
         cur.execute(f"CREATE OR REPLACE TEMP VIEW cdp_in_record_profiles AS {links}")
         sql = files("warehouse.sql").joinpath("traits.sql").read_text(encoding="utf-8")

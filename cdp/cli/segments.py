@@ -22,7 +22,9 @@ def _warehouse(project: Project) -> duckdb.DuckDBPyConnection | None:
     return open_warehouse(project)
 
 
-def _check(project: Project, con: duckdb.DuckDBPyConnection | None) -> tuple[list[Any], list[Any], list[Any]]:
+def _check(
+    project: Project, con: duckdb.DuckDBPyConnection | None
+) -> tuple[list[Any], list[Any], list[Any]]:
     from warehouse.segments.catalog import warehouse_catalog
     from warehouse.segments.files import discover
     from warehouse.segments.validate import check_segments
@@ -126,16 +128,22 @@ def preview(ctx: click.Context, name: str, limit: int) -> None:
                 raise SegmentValidationError(mine)
             hint = closest(name, names)
             raise click.ClickException(
-                f"no segment '{name}'" + (f" (did you mean '{hint}'?)" if hint else "")
+                f"no segment '{name}'"
+                + (f" (did you mean '{hint}'?)" if hint else "")
                 + f"; segments: {', '.join(names) or 'none'}"
             )
         box = Sandbox(con, project.config.warehouse.memory_limit)
         box.check(seg.sql)
-        total = box.execute(f"SELECT count(*) FROM ({seg.sql}\n) AS cdp_q", timeout=seg.file.timeout)[0][0]
+        total = box.execute(
+            f"SELECT count(*) FROM ({seg.sql}\n) AS cdp_q", timeout=seg.file.timeout
+        )[0][0]
         columns, rows = box.query(seg.sql, timeout=seg.file.timeout, limit=limit)
     finally:
         con.close()
-    click.echo(f"{seg.name}: {total:,} rows" + (f" (holdout {seg.file.holdout:.0%} not applied in preview)" if seg.file.holdout else ""))
+    click.echo(
+        f"{seg.name}: {total:,} rows"
+        + (f" (holdout {seg.file.holdout:.0%} not applied in preview)" if seg.file.holdout else "")
+    )
     _print_rows(columns, rows)
 
 
@@ -173,11 +181,17 @@ def history(ctx: click.Context, name: str, limit: int) -> None:
         con.close()
     if not rows:
         raise click.ClickException(f"segment '{name}' has no runs yet")
-    click.echo(f"{'run':<24}{'started':<18}{'members':>10}{'holdout':>9}{'entered':>9}{'exited':>9}  status")
+    click.echo(
+        f"{'run':<24}{'started':<18}{'members':>10}{'holdout':>9}{'entered':>9}{'exited':>9}  status"
+    )
     for run_id, started, members, holdout, entered, exited, status, error, seconds in rows:
+
         def n(v: Any) -> str:
             return "-" if v is None else f"{v:,}"
 
-        click.echo(f"{run_id:<24}{started:%Y-%m-%d %H:%M}  {n(members):>10}{n(holdout):>9}"
-                   f"{'+' + n(entered):>9}{'-' + n(exited):>9}  {status}"
-                   + (f" ({seconds:.1f}s)" if seconds else "") + (f": {error}" if error else ""))
+        click.echo(
+            f"{run_id:<24}{started:%Y-%m-%d %H:%M}  {n(members):>10}{n(holdout):>9}"
+            f"{'+' + n(entered):>9}{'-' + n(exited):>9}  {status}"
+            + (f" ({seconds:.1f}s)" if seconds else "")
+            + (f": {error}" if error else "")
+        )

@@ -87,20 +87,34 @@ def test_unknown_table_and_column_have_position_and_suggestion(tmp_path: Path) -
             "bare_column": "select profile_id, total_revnue from profiles.profiles",
         },
     )
-    assert f"{tmp_path / 'typo_table.sql'}:3:6: unknown table 'profiles.profles' (did you mean 'profiles.profiles'?)" in problems
-    assert f"{tmp_path / 'typo_column.sql'}:2:10: unknown column 'p.emial' (did you mean 'email'?)" in problems
-    assert any("bare_column.sql:1:20: unknown column 'total_revnue' (did you mean 'total_revenue'?)" in p for p in problems)
+    assert (
+        f"{tmp_path / 'typo_table.sql'}:3:6: unknown table 'profiles.profles' (did you mean 'profiles.profiles'?)"
+        in problems
+    )
+    assert (
+        f"{tmp_path / 'typo_column.sql'}:2:10: unknown column 'p.emial' (did you mean 'email'?)"
+        in problems
+    )
+    assert any(
+        "bare_column.sql:1:20: unknown column 'total_revnue' (did you mean 'total_revenue'?)" in p
+        for p in problems
+    )
 
 
 def test_missing_profile_id(tmp_path: Path) -> None:
     problems = problems_of(tmp_path, {"noid": "-- owner: me\nselect email from profiles.profiles"})
-    assert problems == [f"{tmp_path / 'noid.sql'}:2:1: the SELECT must return a profile_id column "
-                        "(e.g. SELECT profile_id, ... FROM profiles.profiles)"]
+    assert problems == [
+        f"{tmp_path / 'noid.sql'}:2:1: the SELECT must return a profile_id column "
+        "(e.g. SELECT profile_id, ... FROM profiles.profiles)"
+    ]
 
 
 def test_all_problems_of_all_files_at_once(tmp_path: Path) -> None:
-    for name, sql in {"a": "select emial from profiles.profiles", "b": "drop table x",
-                      "c": "select profile_id from profiles.profiles"}.items():
+    for name, sql in {
+        "a": "select emial from profiles.profiles",
+        "b": "drop table x",
+        "c": "select profile_id from profiles.profiles",
+    }.items():
         (tmp_path / f"{name}.sql").write_text(sql)
     with pytest.raises(SegmentValidationError) as info:
         validate_segments(discover(tmp_path), contract_catalog())
@@ -111,7 +125,9 @@ def test_all_problems_of_all_files_at_once(tmp_path: Path) -> None:
 
 def test_dependency_order_and_cycle(tmp_path: Path) -> None:
     (tmp_path / "base.sql").write_text("select profile_id, email from profiles.profiles")
-    (tmp_path / "child.sql").write_text("select profile_id, email from segments.base where not cdp_holdout")
+    (tmp_path / "child.sql").write_text(
+        "select profile_id, email from segments.base where not cdp_holdout"
+    )
     (tmp_path / "grandchild.sql").write_text("select c.profile_id from segments.child c")
     valid = validate_segments(discover(tmp_path), contract_catalog())
     assert [v.name for v in valid] == ["base", "child", "grandchild"]
@@ -120,12 +136,19 @@ def test_dependency_order_and_cycle(tmp_path: Path) -> None:
     (tmp_path / "x.sql").write_text("select profile_id from segments.y")
     (tmp_path / "y.sql").write_text("select profile_id from segments.x")
     problems = [str(p) for p in check_segments(discover(tmp_path), contract_catalog())[1]]
-    assert any("cycle" in p and ("x -> y -> x" in p or "y -> x -> y" in p) for p in problems), problems
+    assert any("cycle" in p and ("x -> y -> x" in p or "y -> x -> y" in p) for p in problems), (
+        problems
+    )
 
 
 def test_reading_a_missing_segment_suggests(tmp_path: Path) -> None:
-    problems = problems_of(tmp_path, {"vip": "select profile_id from profiles.profiles",
-                                      "child": "select profile_id from segments.vips"})
+    problems = problems_of(
+        tmp_path,
+        {
+            "vip": "select profile_id from profiles.profiles",
+            "child": "select profile_id from segments.vips",
+        },
+    )
     assert any("unknown table 'segments.vips'" in p and "segments.vip" in p for p in problems)
 
 
@@ -144,15 +167,21 @@ def test_dialects_are_transpiled(tmp_path: Path) -> None:
 
 
 def test_untranspilable_construct_is_named(tmp_path: Path) -> None:
-    problems = problems_of(tmp_path, {
-        "mr": "-- dialect: snowflake\nselect profile_id from profiles.profiles\n"
-              "match_recognize (partition by email order by profile_id pattern (a) define a as true)"
-    })
+    problems = problems_of(
+        tmp_path,
+        {
+            "mr": "-- dialect: snowflake\nselect profile_id from profiles.profiles\n"
+            "match_recognize (partition by email order by profile_id pattern (a) define a as true)"
+        },
+    )
     assert problems and ("snowflake" in problems[0] or "syntax" in problems[0]), problems
 
 
 def test_unknown_dialect_and_header_key(tmp_path: Path) -> None:
-    problems = problems_of(tmp_path, {"d": "-- dialect: snowflak\n-- ownr: x\nselect profile_id from profiles.profiles"})
+    problems = problems_of(
+        tmp_path,
+        {"d": "-- dialect: snowflak\n-- ownr: x\nselect profile_id from profiles.profiles"},
+    )
     assert any("unknown dialect 'snowflak'" in p and "snowflake" in p for p in problems)
     assert any(":2:1: unknown header key 'ownr'" in p and "'owner'" in p for p in problems)
 
@@ -168,14 +197,21 @@ def test_holdout_header(tmp_path: Path, value: str, fraction: float) -> None:
 
 
 def test_bad_names(tmp_path: Path) -> None:
-    problems = problems_of(tmp_path, {"Bad-Name": "select profile_id from profiles.profiles",
-                                      "membership": "select profile_id from profiles.profiles"})
+    problems = problems_of(
+        tmp_path,
+        {
+            "Bad-Name": "select profile_id from profiles.profiles",
+            "membership": "select profile_id from profiles.profiles",
+        },
+    )
     assert any("Bad-Name" in p and "lowercase" in p for p in problems)
     assert any("reserved" in p for p in problems)
 
 
 def test_header_name_overrides_file_name(tmp_path: Path) -> None:
     path = tmp_path / "file.sql"
-    path.write_text("-- name: vip_customers\n-- description: Big spenders\nselect profile_id from profiles.profiles")
+    path.write_text(
+        "-- name: vip_customers\n-- description: Big spenders\nselect profile_id from profiles.profiles"
+    )
     seg = read_segment(path)
     assert (seg.name, seg.description) == ("vip_customers", "Big spenders")

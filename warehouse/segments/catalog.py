@@ -44,9 +44,16 @@ MEMBER_COLUMNS = {"profile_id": "VARCHAR", "cdp_holdout": "BOOLEAN"}
 def contract_catalog() -> Catalog:
     """The tables every warehouse has (or will have) by contract."""
     return {
-        "staging": {"customer_records": dict(CUSTOMER_RECORD_COLUMNS), "events": dict(EVENT_COLUMNS)},
+        "staging": {
+            "customer_records": dict(CUSTOMER_RECORD_COLUMNS),
+            "events": dict(EVENT_COLUMNS),
+        },
         "identity": {
-            "record_profiles": {"source": "VARCHAR", "record_id": "VARCHAR", "profile_id": "VARCHAR"},
+            "record_profiles": {
+                "source": "VARCHAR",
+                "record_id": "VARCHAR",
+                "profile_id": "VARCHAR",
+            },
         },
         "profiles": {"profiles": dict(PROFILE_COLUMNS)},
         "segments": {"membership": dict(MEMBERSHIP_COLUMNS), "runs": dict(RUNS_COLUMNS)},

@@ -82,8 +82,13 @@ def read_segment(path: Path) -> SegmentFile:
         value = re.sub(r"\s+#.*$", "", value)
         if key not in HEADER_KEYS:
             seg.problems.append(
-                Problem(path, f"unknown header key '{key}'; known: {', '.join(HEADER_KEYS)}",
-                        number, 1, closest(key, HEADER_KEYS))
+                Problem(
+                    path,
+                    f"unknown header key '{key}'; known: {', '.join(HEADER_KEYS)}",
+                    number,
+                    1,
+                    closest(key, HEADER_KEYS),
+                )
             )
             continue
         try:
@@ -99,14 +104,23 @@ def read_segment(path: Path) -> SegmentFile:
                 setattr(seg, key, value)
         except ValueError:
             hint = "a percentage below 100, e.g. 10%" if key == "holdout" else "a number of seconds"
-            seg.problems.append(Problem(path, f"header '{key}: {value}' is not valid; use {hint}", number, 1))
+            seg.problems.append(
+                Problem(path, f"header '{key}: {value}' is not valid; use {hint}", number, 1)
+            )
     if not NAME_PATTERN.match(seg.name):
         seg.problems.append(
-            Problem(path, f"segment name '{seg.name}' must be lowercase letters, digits and "
-                    "underscores, starting with a letter (rename the file or set '-- name:')", 1, 1)
+            Problem(
+                path,
+                f"segment name '{seg.name}' must be lowercase letters, digits and "
+                "underscores, starting with a letter (rename the file or set '-- name:')",
+                1,
+                1,
+            )
         )
     elif seg.name in RESERVED_NAMES or seg.name.startswith("cdp_"):
-        seg.problems.append(Problem(path, f"segment name '{seg.name}' is reserved by cdp; pick another", 1, 1))
+        seg.problems.append(
+            Problem(path, f"segment name '{seg.name}' is reserved by cdp; pick another", 1, 1)
+        )
     return seg
 
 
@@ -118,7 +132,9 @@ def discover(segments_dir: Path) -> list[SegmentFile]:
     seen: dict[str, Path] = {}
     for seg in found:
         if seg.name in seen:
-            seg.problems.append(Problem(seg.path, f"segment '{seg.name}' is also defined in {seen[seg.name]}", 1, 1))
+            seg.problems.append(
+                Problem(seg.path, f"segment '{seg.name}' is also defined in {seen[seg.name]}", 1, 1)
+            )
         else:
             seen[seg.name] = seg.path
     return found

@@ -16,6 +16,7 @@ from importlib.resources import files
 import sqlglot
 from sqlglot import exp
 
+from warehouse.connection import table_exists
 from warehouse.segments.sandbox import Sandbox
 from warehouse.segments.validate import ValidSegment
 
@@ -46,9 +47,14 @@ def _member_select(seg: ValidSegment) -> str:
     """profile_id, cdp_holdout, the segment's other columns, and a duplicate counter."""
     inner = sqlglot.parse_one(seg.sql, read="duckdb")
     pid = exp.column("profile_id", table="s")
-    basis = exp.func("md5_number", exp.DPipe(this=exp.Literal.string(f"{seg.name}:"), expression=exp.cast(pid, "VARCHAR")))
-    holdout = exp.LT(this=exp.Mod(this=basis, expression=exp.Literal.number(10000)),
-                     expression=exp.Literal.number(round(seg.file.holdout * 10000)))
+    basis = exp.func(
+        "md5_number",
+        exp.DPipe(this=exp.Literal.string(f"{seg.name}:"), expression=exp.cast(pid, "VARCHAR")),
+    )
+    holdout = exp.LT(
+        this=exp.Mod(this=basis, expression=exp.Literal.number(10000)),
+        expression=exp.Literal.number(round(seg.file.holdout * 10000)),
+    )
     others = [exp.column(c, table="s", quoted=True) for c in seg.columns if c != "profile_id"]
     rn = exp.Window(this=exp.RowNumber(), partition_by=[pid])
     select = exp.select(
@@ -63,7 +69,9 @@ def _member_select(seg: ValidSegment) -> str:
 def _compute(box: Sandbox, seg: ValidSegment) -> int:
     """Run the segment into the temp table; returns rows skipped (NULL or repeated profile_id)."""
     box.check(seg.sql)
-    box.execute(f"CREATE OR REPLACE TEMP TABLE {_NEXT} AS {_member_select(seg)}", timeout=seg.file.timeout)
+    box.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_NEXT} AS {_member_select(seg)}", timeout=seg.file.timeout
+    )
     rows = box.cur.execute(
         f"SELECT count(*) FILTER (WHERE profile_id IS NULL OR cdp_rn > 1) FROM {_NEXT}"
     ).fetchall()
@@ -72,10 +80,13 @@ def _compute(box: Sandbox, seg: ValidSegment) -> int:
 
 def _counts(box: Sandbox, seg: ValidSegment, source: str) -> tuple[int, int, int, int]:
     """members, holdout, entered, exited of ``source`` (the new members) against open membership."""
+    members = "segments.membership"
+    if not table_exists(box.cur, "segments", "membership"):  # --plan before the first run
+        members = "(SELECT NULL::VARCHAR AS segment, NULL::VARCHAR AS profile_id, NULL::TIMESTAMPTZ AS exited_at)"
     rows = box.cur.execute(
         f"""
         WITH new AS (SELECT profile_id, cdp_holdout FROM {source}),
-        open AS (SELECT profile_id FROM segments.membership WHERE segment = $seg AND exited_at IS NULL)
+        open AS (SELECT profile_id FROM {members} AS m WHERE segment = $seg AND exited_at IS NULL)
         SELECT (SELECT count(*) FROM new), (SELECT count(*) FILTER (WHERE cdp_holdout) FROM new),
                (SELECT count(*) FROM new ANTI JOIN open USING (profile_id)),
                (SELECT count(*) FROM open ANTI JOIN new USING (profile_id))
@@ -93,7 +104,9 @@ def materialize(box: Sandbox, seg: ValidSegment, run_id: str, *, plan: bool = Fa
     cur = box.cur
     try:
         out.skipped_rows = _compute(box, seg)
-        kept = f"(SELECT * EXCLUDE (cdp_rn) FROM {_NEXT} WHERE profile_id IS NOT NULL AND cdp_rn = 1)"
+        kept = (
+            f"(SELECT * EXCLUDE (cdp_rn) FROM {_NEXT} WHERE profile_id IS NOT NULL AND cdp_rn = 1)"
+        )
         if plan:
             out.members, out.holdout, out.entered, out.exited = _counts(box, seg, kept)
             return out
@@ -137,12 +150,22 @@ def _insert_run(cur: object, run_id: str, when: datetime, out: Outcome) -> None:
     cur.execute(  # type: ignore[attr-defined]
         "INSERT INTO segments.runs (run_id, segment, started_at, members, holdout, entered, exited, "
         "skipped_rows, status, error, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, out.segment, when, out.members, out.holdout, out.entered, out.exited,
-         out.skipped_rows, out.status, out.error, out.seconds],
+        [
+            run_id,
+            out.segment,
+            when,
+            out.members,
+            out.holdout,
+            out.entered,
+            out.exited,
+            out.skipped_rows,
+            out.status,
+            out.error,
+            out.seconds,
+        ],
     )
 
 
 def record_failure(box: Sandbox, run_id: str, out: Outcome) -> None:
     """Record a failed or skipped segment; its table and membership stay as they were."""
     _insert_run(box.cur, run_id, datetime.now(UTC), out)
-

@@ -20,16 +20,52 @@ ALLOWED_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
 
 _FORBIDDEN_NAMES = frozenset(
     {
-        "glob", "query", "query_table", "sniff_csv", "csv_scan", "parquet_scan", "json_scan",
-        "duckdb_secrets", "which_secret", "load_aws_credentials", "getenv", "checkpoint",
-        "force_checkpoint", "current_setting", "set_variable", "duckdb_settings",
-        "duckdb_extensions", "duckdb_temporary_files", "st_read", "excel", "httpfs",
-        "iceberg_scan", "delta_scan", "sqlite_scan", "postgres_scan", "mysql_scan",
-        "postgres_query", "mysql_query", "sqlite_attach", "postgres_attach", "read_file",
+        "glob",
+        "query",
+        "query_table",
+        "sniff_csv",
+        "csv_scan",
+        "parquet_scan",
+        "json_scan",
+        "duckdb_secrets",
+        "which_secret",
+        "load_aws_credentials",
+        "getenv",
+        "checkpoint",
+        "force_checkpoint",
+        "current_setting",
+        "set_variable",
+        "duckdb_settings",
+        "duckdb_extensions",
+        "duckdb_temporary_files",
+        "st_read",
+        "excel",
+        "httpfs",
+        "iceberg_scan",
+        "delta_scan",
+        "sqlite_scan",
+        "postgres_scan",
+        "mysql_scan",
+        "postgres_query",
+        "mysql_query",
+        "sqlite_attach",
+        "postgres_attach",
+        "read_file",
     }
 )
-_FORBIDDEN_PREFIXES = ("read_", "parquet_", "sqlite_", "postgres_", "mysql_", "iceberg_", "delta_",
-                       "pragma_", "ducklake_", "icu_", "json_execute")
+_FORBIDDEN_PREFIXES = (
+    "read_",
+    "parquet_",
+    "sqlite_",
+    "postgres_",
+    "mysql_",
+    "iceberg_",
+    "delta_",
+    "pragma_",
+    "ducklake_",
+    "icu_",
+    "json_execute",
+)
 
 #: Statements that are not a read-only SELECT, by sqlglot node, with the words users know.
 _KINDS: tuple[tuple[type[exp.Expression], str], ...] = (

@@ -50,8 +50,10 @@ def lock_down(con: duckdb.DuckDBPyConnection, memory_limit: str | None = None) -
     """Apply the instance-wide lock-down (idempotent: a locked instance is left as it is)."""
     if _setting(con, "lock_configuration"):
         if _setting(con, "enable_external_access"):
-            raise SegmentError("the warehouse connection is locked with external access enabled; "
-                               "refusing to run segment SQL on it")
+            raise SegmentError(
+                "the warehouse connection is locked with external access enabled; "
+                "refusing to run segment SQL on it"
+            )
         return
     if memory_limit:
         con.execute("SET memory_limit = ?", [memory_limit])
@@ -79,7 +81,9 @@ class Sandbox:
         except duckdb.Error as exc:
             raise SegmentError(f"the engine cannot parse the segment: {exc}") from None
         if len(statements) != 1:
-            raise SegmentError(f"the engine refused {len(statements)} statements: run exactly one SELECT")
+            raise SegmentError(
+                f"the engine refused {len(statements)} statements: run exactly one SELECT"
+            )
         kind = statements[0].type
         if kind != duckdb.StatementType.SELECT:
             raise SegmentError(f"the engine refused a {kind.name} statement: only SELECT may run")
@@ -98,8 +102,10 @@ class Sandbox:
         try:
             return self.cur.execute(sql, params).fetchall()
         except duckdb.InterruptException:
-            raise SegmentError(f"stopped at the time limit ({timeout:g} s); raise '-- timeout:' in "
-                               "the segment's header or make the query cheaper") from None
+            raise SegmentError(
+                f"stopped at the time limit ({timeout:g} s); raise '-- timeout:' in "
+                "the segment's header or make the query cheaper"
+            ) from None
         except duckdb.Error as exc:
             if fired.is_set():
                 raise SegmentError(f"stopped at the time limit ({timeout:g} s)") from None
@@ -107,10 +113,14 @@ class Sandbox:
         finally:
             timer.cancel()
 
-    def query(self, sql: str, *, timeout: float, limit: int | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def query(
+        self, sql: str, *, timeout: float, limit: int | None = None
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run one user SELECT (gate-checked) and return its column names and rows."""
         self.check(sql)
-        wrapped = f"SELECT * FROM ({sql}\n) AS cdp_q" + (f" LIMIT {int(limit)}" if limit is not None else "")
+        wrapped = f"SELECT * FROM ({sql}\n) AS cdp_q" + (
+            f" LIMIT {int(limit)}" if limit is not None else ""
+        )
         rows = self.execute(wrapped, timeout=timeout)
         names = [d[0] for d in self.cur.description or []]
         return names, rows

@@ -36,7 +36,11 @@ def run(ctx: StageContext) -> StageResult:
             for seg in valid:
                 upstream = sorted(seg.depends_on & failed)
                 if upstream:
-                    out = Outcome(seg.name, status="skipped", error=f"reads failed segment(s) {', '.join(upstream)}")
+                    out = Outcome(
+                        seg.name,
+                        status="skipped",
+                        error=f"reads failed segment(s) {', '.join(upstream)}",
+                    )
                 else:
                     try:
                         out = materialize(box, seg, ctx.run_id, plan=ctx.plan)
@@ -60,7 +64,9 @@ def run(ctx: StageContext) -> StageResult:
     }
     if failed:
         counts["failed"] = len(failed)
-    errors = [f"segment '{o.segment}' {o.status}: {o.error}" for o in outcomes if o.status != "succeeded"]
+    errors = [
+        f"segment '{o.segment}' {o.status}: {o.error}" for o in outcomes if o.status != "succeeded"
+    ]
     status = "succeeded" if not failed else "failed" if not ok else "partial"
     return StageResult(status=status, counts=counts, errors=errors)
 
@@ -69,8 +75,10 @@ def _line(out: Outcome, plan: bool) -> str:
     if out.status != "succeeded":
         return f"segments: {out.segment}: {out.status}: {out.error}"
     verb = "would have" if plan else "has"
-    text = (f"segments: {out.segment} {verb} {out.members:,} members "
-            f"(+{out.entered:,} entered, -{out.exited:,} exited")
+    text = (
+        f"segments: {out.segment} {verb} {out.members:,} members "
+        f"(+{out.entered:,} entered, -{out.exited:,} exited"
+    )
     if out.holdout:
         text += f", {out.holdout:,} in holdout"
     if out.skipped_rows:

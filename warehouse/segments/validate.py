@@ -81,12 +81,19 @@ class _Checker:
         for func in root.find_all(exp.Func):
             name = forbidden_function(func)
             if name:
-                self.at(func, f"function {name}() is not allowed in segments (no file access, no "
-                        "query(), no secrets or settings)")
+                self.at(
+                    func,
+                    f"function {name}() is not allowed in segments (no file access, no "
+                    "query(), no secrets or settings)",
+                )
         for table in root.find_all(exp.Table):
             target = table.this
             if isinstance(target, exp.Func):
-                name = target.name.lower() if isinstance(target, exp.Anonymous) else target.sql_name().lower()
+                name = (
+                    target.name.lower()
+                    if isinstance(target, exp.Anonymous)
+                    else target.sql_name().lower()
+                )
                 if name not in ALLOWED_TABLE_FUNCTIONS and not forbidden_function(target):
                     self.at(target, f"table function {name}() is not allowed in segments")
                 continue
@@ -94,21 +101,34 @@ class _Checker:
                 continue
             name, schema = table.name, table.db
             if table.catalog:
-                self.at(table, f"'{table.sql()}': name tables as schema.table of this warehouse, "
-                        "without a database prefix")
+                self.at(
+                    table,
+                    f"'{table.sql()}': name tables as schema.table of this warehouse, "
+                    "without a database prefix",
+                )
             elif not schema:
                 if name in ctes:
                     continue
                 if any(ch in name for ch in "./\\*:"):
                     self.at(table, f"reading files is not allowed in segments ('{name}')")
                 else:
-                    self.at(table, f"unknown table '{name}': name tables with their schema",
-                            self._closest_table(name))
+                    self.at(
+                        table,
+                        f"unknown table '{name}': name tables with their schema",
+                        self._closest_table(name),
+                    )
             elif not allowed_schema(schema):
-                self.at(table, f"schema '{schema}' is not readable by segments; use profiles, "
-                        "staging, identity, segments or raw_<source>")
+                self.at(
+                    table,
+                    f"schema '{schema}' is not readable by segments; use profiles, "
+                    "staging, identity, segments or raw_<source>",
+                )
             elif name not in self.catalog.get(schema, {}):
-                self.at(table, f"unknown table '{schema}.{name}'", self._closest_table(f"{schema}.{name}"))
+                self.at(
+                    table,
+                    f"unknown table '{schema}.{name}'",
+                    self._closest_table(f"{schema}.{name}"),
+                )
             elif schema == "segments" and name not in ("membership", "runs"):
                 reads.add(name)
         return reads
@@ -133,7 +153,9 @@ class _Checker:
         if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
             cols = self.catalog.get(source.db, {}).get(source.name)
             return set(cols) if cols is not None else None
-        if isinstance(source, Scope) and isinstance(source.expression, exp.Select | exp.SetOperation):
+        if isinstance(source, Scope) and isinstance(
+            source.expression, exp.Select | exp.SetOperation
+        ):
             selects = source.expression.named_selects
             if "*" in selects or any(isinstance(s, exp.Star) for s in source.expression.selects):
                 return None
@@ -147,17 +169,30 @@ class _Checker:
             if isinstance(scope.expression, exp.Select)
             else set()
         )
-        everything = set().union(*(c for c in known.values() if c)) if known else set()
+        outer: dict[str, set[str] | None] = {}
+        parent = scope.parent
+        while parent is not None:  # a subquery may name columns of the query around it
+            for alias, src in parent.sources.items():
+                outer.setdefault(alias, self._source_columns(src))
+            parent = parent.parent
+        visible = [*known.values(), *outer.values()]
+        everything = set().union(*(c for c in visible if c))
         for column in scope.columns:
             if isinstance(column.this, exp.Star) or _in_lambda(column):
                 continue
+            if column.find_ancestor(exp.Select) is not scope.expression:
+                continue  # it belongs to a subquery: checked in that subquery's scope
             name = column.name
             if column.table:
                 cols = known.get(column.table)
                 if column.table in known and cols is not None and name not in cols:
-                    self.at(column.this, f"unknown column '{column.table}.{name}'", closest(name, cols))
-            elif None not in known.values() and name not in everything and name not in aliases:
-                self.at(column.this, f"unknown column '{name}'", closest(name, everything | aliases))
+                    self.at(
+                        column.this, f"unknown column '{column.table}.{name}'", closest(name, cols)
+                    )
+            elif None not in visible and name not in everything and name not in aliases:
+                self.at(
+                    column.this, f"unknown column '{name}'", closest(name, everything | aliases)
+                )
 
 
 def _meta(node: exp.Expression | None) -> dict[str, object] | None:
@@ -177,19 +212,34 @@ def _in_lambda(column: exp.Column) -> bool:
     return lam is not None and column.name in {e.name for e in lam.expressions}
 
 
-def _check_one(seg: SegmentFile, catalog: Catalog) -> tuple[ValidSegment | None, list[Problem], set[str]]:
+def _check_one(
+    seg: SegmentFile, catalog: Catalog
+) -> tuple[ValidSegment | None, list[Problem], set[str]]:
     checker = _Checker(seg, catalog)
     checker.problems.extend(seg.problems)
     if seg.dialect not in Dialect.classes:
-        checker.problems.append(Problem(seg.path, f"unknown dialect '{seg.dialect}'", None, None,
-                                        closest(seg.dialect, Dialect.classes)))
+        checker.problems.append(
+            Problem(
+                seg.path,
+                f"unknown dialect '{seg.dialect}'",
+                None,
+                None,
+                closest(seg.dialect, Dialect.classes),
+            )
+        )
         return None, checker.problems, set()
     try:
         statements = [s for s in sqlglot.parse(seg.sql, read=seg.dialect) if s is not None]
     except ParseError as exc:
         for err in exc.errors[:3]:
-            checker.problems.append(Problem(seg.path, f"SQL syntax error: {err['description']}",
-                                            err.get("line"), err.get("col")))
+            checker.problems.append(
+                Problem(
+                    seg.path,
+                    f"SQL syntax error: {err['description']}",
+                    err.get("line"),
+                    err.get("col"),
+                )
+            )
         return None, checker.problems, set()
     if not statements:
         checker.problems.append(Problem(seg.path, "no SELECT in this file"))
@@ -205,13 +255,18 @@ def _check_one(seg: SegmentFile, catalog: Catalog) -> tuple[ValidSegment | None,
     try:
         sql = root.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE, comments=False)
     except UnsupportedError as exc:
-        checker.problems.append(Problem(seg.path, f"cannot translate from {seg.dialect} to DuckDB: {exc}"))
+        checker.problems.append(
+            Problem(seg.path, f"cannot translate from {seg.dialect} to DuckDB: {exc}")
+        )
         return None, checker.problems, reads
     columns = _output_columns(root, catalog)
     if columns is not None:
         if "profile_id" not in columns:
-            checker.at(root, "the SELECT must return a profile_id column (e.g. SELECT profile_id, ... "
-                       "FROM profiles.profiles)")
+            checker.at(
+                root,
+                "the SELECT must return a profile_id column (e.g. SELECT profile_id, ... "
+                "FROM profiles.profiles)",
+            )
         for col in columns:
             if col in MEMBER_COLUMNS and col != "profile_id" or columns.count(col) > 1:
                 checker.at(root, f"output column '{col}' is reserved or returned twice; rename it")
@@ -240,27 +295,40 @@ def _check_translation(checker: _Checker, root: exp.Expression, sql: str) -> Non
         translated = sqlglot.parse_one(sql, read="duckdb")
     except ParseError as exc:
         near = exc.errors[0].get("highlight") if exc.errors else ""
-        checker.problems.append(Problem(checker.seg.path, f"cannot translate from {dialect} to DuckDB "
-                                        f"(the translation fails near '{near}'); rewrite that part"))
+        checker.problems.append(
+            Problem(
+                checker.seg.path,
+                f"cannot translate from {dialect} to DuckDB "
+                f"(the translation fails near '{near}'); rewrite that part",
+            )
+        )
         return
     for func in translated.find_all(exp.Func):
         name = forbidden_function(func)
         if name:
-            checker.problems.append(Problem(checker.seg.path, f"the DuckDB translation calls {name}(), "
-                                            "which segments may not use"))
+            checker.problems.append(
+                Problem(
+                    checker.seg.path,
+                    f"the DuckDB translation calls {name}(), which segments may not use",
+                )
+            )
 
 
 def _output_columns(root: exp.Expression, catalog: Catalog) -> list[str] | None:
     """The names the SELECT returns (``*`` expanded from the catalog), or None if unknowable."""
     try:
-        qualified = qualify(root.copy(), schema=catalog, dialect="duckdb", validate_qualify_columns=False)
+        qualified = qualify(
+            root.copy(), schema=catalog, dialect="duckdb", validate_qualify_columns=False
+        )
     except SqlglotError:
         return None
     names = list(qualified.named_selects)
     return None if "*" in names or "" in names else names
 
 
-def check_segments(files: list[SegmentFile], catalog: Catalog) -> tuple[list[ValidSegment], list[Problem]]:
+def check_segments(
+    files: list[SegmentFile], catalog: Catalog
+) -> tuple[list[ValidSegment], list[Problem]]:
     """Validate every file (upstream segments first); the valid ones come back in run order."""
     by_name = {seg.name: seg for seg in files}
     problems: list[Problem] = []
@@ -268,7 +336,9 @@ def check_segments(files: list[SegmentFile], catalog: Catalog) -> tuple[list[Val
     trees: dict[str, set[str]] = {}
     for seg in files:  # first pass: which segments each one reads, from the raw tree
         try:
-            tree = sqlglot.parse_one(seg.sql, read=seg.dialect if seg.dialect in Dialect.classes else None)
+            tree = sqlglot.parse_one(
+                seg.sql, read=seg.dialect if seg.dialect in Dialect.classes else None
+            )
             refs = {t.name for t in tree.find_all(exp.Table) if t.db == "segments"}
         except (SqlglotError, ValueError):
             refs = set()
@@ -280,9 +350,13 @@ def check_segments(files: list[SegmentFile], catalog: Catalog) -> tuple[list[Val
     except graphlib.CycleError as exc:
         cycle = list(exc.args[1])
         first = by_name[cycle[0]]
-        problems.append(Problem(first.path, "segments read each other in a cycle: " + " -> ".join(cycle)))
+        problems.append(
+            Problem(first.path, "segments read each other in a cycle: " + " -> ".join(cycle))
+        )
         order = [n for n in by_name if n not in cycle]
-        order = list(graphlib.TopologicalSorter({n: deps[n] & set(order) for n in order}).static_order())
+        order = list(
+            graphlib.TopologicalSorter({n: deps[n] & set(order) for n in order}).static_order()
+        )
     catalog = {schema: dict(tables) for schema, tables in catalog.items()}
     catalog.setdefault("segments", {})
     valid: dict[str, ValidSegment] = {}
@@ -290,13 +364,18 @@ def check_segments(files: list[SegmentFile], catalog: Catalog) -> tuple[list[Val
         seg = by_name[name]
         broken = sorted(d for d in deps[name] if d not in valid)
         if broken:
-            problems.append(Problem(seg.path, f"reads segment(s) {', '.join(broken)} which have problems"))
+            problems.append(
+                Problem(seg.path, f"reads segment(s) {', '.join(broken)} which have problems")
+            )
             continue
         result, found, _ = _check_one(seg, catalog)
         problems.extend(found)
         if result is not None:
             valid[name] = result
-            catalog["segments"][name] = {**MEMBER_COLUMNS, **{c: "VARCHAR" for c in result.columns if c != "profile_id"}}
+            catalog["segments"][name] = {
+                **MEMBER_COLUMNS,
+                **{c: "VARCHAR" for c in result.columns if c != "profile_id"},
+            }
     problems.sort(key=lambda p: (str(p.file), p.line or 0, p.column or 0))
     return [valid[n] for n in order if n in valid], problems
 
