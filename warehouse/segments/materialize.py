@@ -44,38 +44,47 @@ def ensure_tables(con: object) -> None:
 
 
 def _member_select(seg: ValidSegment) -> str:
-    """profile_id, cdp_holdout, the segment's other columns, and a duplicate counter."""
+    """profile_id, cdp_holdout, then the segment's other columns, from the validated SELECT."""
     inner = sqlglot.parse_one(seg.sql, read="duckdb")
     pid = exp.column("profile_id", table="s")
-    basis = exp.func(
-        "md5_number",
-        exp.DPipe(this=exp.Literal.string(f"{seg.name}:"), expression=exp.cast(pid, "VARCHAR")),
-    )
-    holdout = exp.LT(
-        this=exp.Mod(this=basis, expression=exp.Literal.number(10000)),
-        expression=exp.Literal.number(round(seg.file.holdout * 10000)),
-    )
+    holdout: exp.Expression = exp.false()
+    if seg.file.holdout > 0:  # deterministic: md5 of "<segment>:<profile_id>", stable across runs
+        basis = exp.func(
+            "md5_number",
+            exp.DPipe(this=exp.Literal.string(f"{seg.name}:"), expression=exp.cast(pid, "VARCHAR")),
+        )
+        holdout = exp.LT(
+            this=exp.Mod(this=basis, expression=exp.Literal.number(10000)),
+            expression=exp.Literal.number(round(seg.file.holdout * 10000)),
+        )
     others = [exp.column(c, table="s", quoted=True) for c in seg.columns if c != "profile_id"]
-    rn = exp.Window(this=exp.RowNumber(), partition_by=[pid])
     select = exp.select(
         exp.alias_(exp.cast(pid, "VARCHAR"), "profile_id"),
         exp.alias_(holdout, "cdp_holdout"),
         *others,
-        exp.alias_(rn, "cdp_rn"),
     ).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("s"))))
     return select.sql(dialect="duckdb")
 
 
 def _compute(box: Sandbox, seg: ValidSegment) -> int:
-    """Run the segment into the temp table; returns rows skipped (NULL or repeated profile_id)."""
+    """Run the segment into the temp table; returns rows dropped (NULL or repeated profile_id).
+
+    Repeats are rare, so they are looked for with one cheap aggregate and only then removed.
+    """
     box.check(seg.sql)
     box.execute(
         f"CREATE OR REPLACE TEMP TABLE {_NEXT} AS {_member_select(seg)}", timeout=seg.file.timeout
     )
-    rows = box.cur.execute(
-        f"SELECT count(*) FILTER (WHERE profile_id IS NULL OR cdp_rn > 1) FROM {_NEXT}"
-    ).fetchall()
-    return int(rows[0][0])
+    rows, with_id, distinct = box.cur.execute(
+        f"SELECT count(*), count(profile_id), count(DISTINCT profile_id) FROM {_NEXT}"
+    ).fetchall()[0]
+    if rows != distinct:
+        box.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_NEXT} AS SELECT * FROM {_NEXT} WHERE profile_id IS NOT NULL "
+            "QUALIFY row_number() OVER (PARTITION BY profile_id) = 1",
+            timeout=seg.file.timeout,
+        )
+    return int(rows - distinct)
 
 
 def _counts(box: Sandbox, seg: ValidSegment, source: str) -> tuple[int, int, int, int]:
@@ -104,9 +113,7 @@ def materialize(box: Sandbox, seg: ValidSegment, run_id: str, *, plan: bool = Fa
     cur = box.cur
     try:
         out.skipped_rows = _compute(box, seg)
-        kept = (
-            f"(SELECT * EXCLUDE (cdp_rn) FROM {_NEXT} WHERE profile_id IS NOT NULL AND cdp_rn = 1)"
-        )
+        kept = _NEXT
         if plan:
             out.members, out.holdout, out.entered, out.exited = _counts(box, seg, kept)
             return out

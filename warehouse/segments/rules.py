@@ -91,7 +91,7 @@ _KINDS: tuple[tuple[type[exp.Expression], str], ...] = (
 )
 
 
-def statement_kind(node: exp.Expression) -> str | None:
+def statement_kind(node: exp.Expr) -> str | None:
     """What a node that is not allowed in a segment is called, or None when it is fine."""
     if isinstance(node, exp.Command):
         return str(node.this).upper()  # LOAD, CALL, EXPORT, VACUUM, ... that sqlglot keeps as text

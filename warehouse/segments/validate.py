@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
+from sqlglot.dialects.dialect import Dialect, Dialects
 from sqlglot.errors import ErrorLevel, ParseError, SqlglotError, UnsupportedError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope
@@ -27,6 +27,9 @@ from warehouse.segments.rules import ALLOWED_TABLE_FUNCTIONS, forbidden_function
 __all__ = ["ValidSegment", "check_segments", "validate_segments"]
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)  # our own messages say it better
+
+#: Dialects a segment may be written in (sqlglot's names); checked without importing them all.
+DIALECT_NAMES = frozenset(d.value for d in Dialects if d.value)
 
 
 @dataclass
@@ -52,18 +55,18 @@ class _Checker:
         except (SqlglotError, ValueError):
             pass
 
-    def at(self, node: exp.Expression | None, message: str, suggestion: str | None = None) -> None:
+    def at(self, node: exp.Expr | None, message: str, suggestion: str | None = None) -> None:
         line = col = None
         if isinstance(node, exp.Table):  # point at the start of schema.table
             node = node.args.get("catalog") or node.args.get("db") or node.this
         meta = self.start if node is not None and node.parent is None else _meta(node)
         if meta and "start" in meta:
-            start = int(meta["start"])
+            start = int(str(meta["start"]))
             line = self.seg.sql.count("\n", 0, start) + 1
             col = start - self.seg.sql.rfind("\n", 0, start)
         self.problems.append(Problem(self.seg.path, message, line, col, suggestion))
 
-    def statement(self, root: exp.Expression) -> bool:
+    def statement(self, root: exp.Expr) -> bool:
         for node in root.walk():
             kind = statement_kind(node)
             if kind:
@@ -74,7 +77,7 @@ class _Checker:
             return False
         return True
 
-    def functions_and_tables(self, root: exp.Expression) -> set[str]:
+    def functions_and_tables(self, root: exp.Expr) -> set[str]:
         """Report forbidden functions and unknown tables; return the segments it reads."""
         ctes = {cte.alias_or_name for cte in root.find_all(exp.CTE)}
         reads: set[str] = set()
@@ -141,7 +144,7 @@ class _Checker:
             found = next((full for full, table in names.items() if table == bare), None)
         return found
 
-    def columns(self, root: exp.Expression) -> None:
+    def columns(self, root: exp.Expr) -> None:
         try:
             scopes = traverse_scope(root)
         except SqlglotError:
@@ -195,7 +198,7 @@ class _Checker:
                 )
 
 
-def _meta(node: exp.Expression | None) -> dict[str, object] | None:
+def _meta(node: exp.Expr | None) -> dict[str, object] | None:
     while node is not None:
         for candidate in (node, node.args.get("this")):
             if isinstance(candidate, exp.Expression) and candidate.meta.get("start") is not None:
@@ -217,14 +220,14 @@ def _check_one(
 ) -> tuple[ValidSegment | None, list[Problem], set[str]]:
     checker = _Checker(seg, catalog)
     checker.problems.extend(seg.problems)
-    if seg.dialect not in Dialect.classes:
+    if seg.dialect not in DIALECT_NAMES:
         checker.problems.append(
             Problem(
                 seg.path,
                 f"unknown dialect '{seg.dialect}'",
                 None,
                 None,
-                closest(seg.dialect, Dialect.classes),
+                closest(seg.dialect, DIALECT_NAMES),
             )
         )
         return None, checker.problems, set()
@@ -279,12 +282,12 @@ def _check_one(
 
 
 #: Constructs sqlglot carries over verbatim although DuckDB has no such thing.
-_NO_DUCKDB_EQUIVALENT: tuple[tuple[type[exp.Expression], str], ...] = (
+_NO_DUCKDB_EQUIVALENT: tuple[tuple[type[exp.Expr], str], ...] = (
     (exp.MatchRecognize, "MATCH_RECOGNIZE"),
 )
 
 
-def _check_translation(checker: _Checker, root: exp.Expression, sql: str) -> None:
+def _check_translation(checker: _Checker, root: exp.Expr, sql: str) -> None:
     dialect = checker.seg.dialect
     for node in root.walk():
         for cls, word in _NO_DUCKDB_EQUIVALENT:
@@ -314,13 +317,16 @@ def _check_translation(checker: _Checker, root: exp.Expression, sql: str) -> Non
             )
 
 
-def _output_columns(root: exp.Expression, catalog: Catalog) -> list[str] | None:
+def _output_columns(root: exp.Expr, catalog: Catalog) -> list[str] | None:
     """The names the SELECT returns (``*`` expanded from the catalog), or None if unknowable."""
     try:
+        schema: dict[str, object] = dict(catalog)
         qualified = qualify(
-            root.copy(), schema=catalog, dialect="duckdb", validate_qualify_columns=False
+            root.copy(), schema=schema, dialect="duckdb", validate_qualify_columns=False
         )
     except SqlglotError:
+        return None
+    if not isinstance(qualified, exp.Query):
         return None
     names = list(qualified.named_selects)
     return None if "*" in names or "" in names else names
@@ -337,7 +343,7 @@ def check_segments(
     for seg in files:  # first pass: which segments each one reads, from the raw tree
         try:
             tree = sqlglot.parse_one(
-                seg.sql, read=seg.dialect if seg.dialect in Dialect.classes else None
+                seg.sql, read=seg.dialect if seg.dialect in DIALECT_NAMES else None
             )
             refs = {t.name for t in tree.find_all(exp.Table) if t.db == "segments"}
         except (SqlglotError, ValueError):
