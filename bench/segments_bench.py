@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--keep", type=Path, help="keep the project here and reuse its data next time")
     args = parser.parse_args(argv)
 
     from cdp.config import load_project
@@ -91,7 +92,9 @@ def main(argv: list[str] | None = None) -> None:
     from warehouse.segments.library import starter_segments, write_starter_segments
     from warehouse.segments.validate import check_segments
 
-    root = Path(tempfile.mkdtemp(prefix="cdp-segments-bench-"))
+    root = args.keep or Path(tempfile.mkdtemp(prefix="cdp-segments-bench-"))
+    reuse = args.keep is not None and (root / ".cdp" / "warehouse.duckdb").exists()
+    root.mkdir(parents=True, exist_ok=True)
     try:
         (root / "cdp.yml").write_text(f"name: bench\ntraits: {{now: '{NOW}'}}\n")
         seg_dir = root / "segments"
@@ -146,7 +149,8 @@ def main(argv: list[str] | None = None) -> None:
         assert len(valid) == 100, problems[:3]
         print(f"validation of 100 segment files: {t5 - t4:.2f}s")
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -87,23 +87,40 @@ def _compute(box: Sandbox, seg: ValidSegment) -> int:
     return int(rows - distinct)
 
 
-def _counts(box: Sandbox, seg: ValidSegment, source: str) -> tuple[int, int, int, int]:
-    """members, holdout, entered, exited of ``source`` (the new members) against open membership."""
+_DIFF = "cdp_member_changes"
+
+
+def _diff(box: Sandbox, seg: ValidSegment) -> tuple[int, int, int, int]:
+    """Compare the new members with the open membership rows, once, into a temp table.
+
+    Returns members, holdout, entered, exited. Each change row says ``entered``, ``exited`` or
+    ``holdout`` (still a member, control-group flag changed).
+    """
     members = "segments.membership"
     if not table_exists(box.cur, "segments", "membership"):  # --plan before the first run
-        members = "(SELECT NULL::VARCHAR AS segment, NULL::VARCHAR AS profile_id, NULL::TIMESTAMPTZ AS exited_at)"
-    rows = box.cur.execute(
+        members = "(SELECT NULL::VARCHAR AS segment, NULL::VARCHAR AS profile_id, NULL::BOOLEAN AS cdp_holdout, NULL::TIMESTAMPTZ AS exited_at)"
+    box.cur.execute(
         f"""
-        WITH new AS (SELECT profile_id, cdp_holdout FROM {source}),
-        open AS (SELECT profile_id FROM {members} AS m WHERE segment = $seg AND exited_at IS NULL)
-        SELECT (SELECT count(*) FROM new), (SELECT count(*) FILTER (WHERE cdp_holdout) FROM new),
-               (SELECT count(*) FROM new ANTI JOIN open USING (profile_id)),
-               (SELECT count(*) FROM open ANTI JOIN new USING (profile_id))
+        CREATE OR REPLACE TEMP TABLE {_DIFF} AS
+        WITH open AS (
+            SELECT profile_id, cdp_holdout FROM {members} AS m WHERE segment = $seg AND exited_at IS NULL
+        )
+        SELECT coalesce(n.profile_id, o.profile_id) AS profile_id,
+               CASE WHEN o.profile_id IS NULL THEN 'entered'
+                    WHEN n.profile_id IS NULL THEN 'exited' ELSE 'holdout' END AS change,
+               n.cdp_holdout
+        FROM {_NEXT} AS n FULL OUTER JOIN open AS o ON n.profile_id = o.profile_id
+        WHERE o.profile_id IS NULL OR n.profile_id IS NULL OR o.cdp_holdout IS DISTINCT FROM n.cdp_holdout
         """,
         {"seg": seg.name},
+    )
+    rows = box.cur.execute(
+        f"""SELECT (SELECT count(*) FROM {_NEXT}), (SELECT count(*) FILTER (WHERE cdp_holdout) FROM {_NEXT}),
+                   count(*) FILTER (WHERE change = 'entered'), count(*) FILTER (WHERE change = 'exited')
+            FROM {_DIFF}"""
     ).fetchall()
-    members, holdout, entered, exited = rows[0]
-    return int(members), int(holdout), int(entered), int(exited)
+    total, holdout, entered, exited = (int(v) for v in rows[0][:4])
+    return total, holdout, entered, exited
 
 
 def materialize(box: Sandbox, seg: ValidSegment, run_id: str, *, plan: bool = False) -> Outcome:
@@ -113,33 +130,30 @@ def materialize(box: Sandbox, seg: ValidSegment, run_id: str, *, plan: bool = Fa
     cur = box.cur
     try:
         out.skipped_rows = _compute(box, seg)
-        kept = _NEXT
         if plan:
-            out.members, out.holdout, out.entered, out.exited = _counts(box, seg, kept)
+            out.members, out.holdout, out.entered, out.exited = _diff(box, seg)
             return out
         table = f'segments."{seg.name}"'
         params = {"seg": seg.name, "now": when}
         cur.execute("BEGIN TRANSACTION")
         try:
-            cur.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {kept}")
-            out.members, out.holdout, out.entered, out.exited = _counts(box, seg, table)
+            out.members, out.holdout, out.entered, out.exited = _diff(box, seg)
+            cur.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {_NEXT}")
             cur.execute(
-                f"""UPDATE segments.membership AS m SET exited_at = $now
-                WHERE m.segment = $seg AND m.exited_at IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM {table} AS n WHERE n.profile_id = m.profile_id)""",
+                f"""UPDATE segments.membership AS m SET exited_at = $now FROM {_DIFF} AS d
+                WHERE d.change = 'exited' AND m.segment = $seg AND m.exited_at IS NULL
+                  AND m.profile_id = d.profile_id""",
                 params,
             )
             cur.execute(
-                f"""UPDATE segments.membership AS m SET cdp_holdout = n.cdp_holdout FROM {table} AS n
-                WHERE m.segment = $seg AND m.exited_at IS NULL AND n.profile_id = m.profile_id
-                  AND m.cdp_holdout IS DISTINCT FROM n.cdp_holdout""",
+                f"""UPDATE segments.membership AS m SET cdp_holdout = d.cdp_holdout FROM {_DIFF} AS d
+                WHERE d.change = 'holdout' AND m.segment = $seg AND m.exited_at IS NULL
+                  AND m.profile_id = d.profile_id""",
                 {"seg": seg.name},
             )
             cur.execute(
                 f"""INSERT INTO segments.membership (segment, profile_id, entered_at, exited_at, cdp_holdout)
-                SELECT $seg, n.profile_id, $now, NULL, n.cdp_holdout FROM {table} AS n
-                WHERE NOT EXISTS (SELECT 1 FROM segments.membership AS m
-                    WHERE m.segment = $seg AND m.exited_at IS NULL AND m.profile_id = n.profile_id)""",
+                SELECT $seg, profile_id, $now, NULL, cdp_holdout FROM {_DIFF} WHERE change = 'entered'""",
                 params,
             )
             out.seconds = round(time.perf_counter() - started, 3)
@@ -151,6 +165,7 @@ def materialize(box: Sandbox, seg: ValidSegment, run_id: str, *, plan: bool = Fa
         return out
     finally:
         cur.execute(f"DROP TABLE IF EXISTS {_NEXT}")
+        cur.execute(f"DROP TABLE IF EXISTS {_DIFF}")
 
 
 def _insert_run(cur: object, run_id: str, when: datetime, out: Outcome) -> None:
