@@ -226,3 +226,23 @@ def test_segments_folder_from_config(project: Path, key: str) -> None:
     (project / "queries" / "all.sql").write_text("select profile_id from profiles.profiles")
     out = sync(project, "--only", "identity", "--only", "segments")
     assert "all has 50 members" in out
+
+
+def test_removed_segment_is_retired(project: Path, segment: Write) -> None:
+    path = segment("gone", "select profile_id from profiles.profiles")
+    segment("stays", "select profile_id from profiles.profiles where order_count > 0")
+    sync(project, "--only", "identity", "--only", "segments")
+    path.unlink()
+    out = sync(project, "--only", "segments")
+    assert "gone retired" in out and "50 members exited" in out, out
+    assert query(
+        project,
+        "select count(*) from segments.membership where segment = 'gone' and exited_at is null",
+    ) == [(0,)]
+    assert query(
+        project, "select count(*) from information_schema.tables where table_name = 'gone'"
+    ) == [(0,)]
+    assert query(
+        project,
+        "select count(*) from segments.membership where segment = 'stays' and exited_at is null",
+    ) == [(40,)]

@@ -191,3 +191,34 @@ def _insert_run(cur: object, run_id: str, when: datetime, out: Outcome) -> None:
 def record_failure(box: Sandbox, run_id: str, out: Outcome) -> None:
     """Record a failed or skipped segment; its table and membership stay as they were."""
     _insert_run(box.cur, run_id, datetime.now(UTC), out)
+
+
+def retire_removed(box: Sandbox, run_id: str, keep: set[str]) -> list[Outcome]:
+    """Segments whose file is gone: close their open membership rows and drop their table."""
+    if not table_exists(box.cur, "segments", "membership"):
+        return []
+    rows = box.cur.execute(
+        "SELECT segment, count(*) FROM segments.membership WHERE exited_at IS NULL GROUP BY segment ORDER BY 1"
+    ).fetchall()
+    retired = []
+    for name, members in rows:
+        if name in keep:
+            continue
+        when = datetime.now(UTC)
+        out = Outcome(
+            name, exited=int(members), status="retired", error="its .sql file was removed"
+        )
+        box.cur.execute("BEGIN TRANSACTION")
+        try:
+            box.cur.execute(
+                "UPDATE segments.membership SET exited_at = ? WHERE segment = ? AND exited_at IS NULL",
+                [when, name],
+            )
+            box.cur.execute(f'DROP TABLE IF EXISTS segments."{name}"')
+            _insert_run(box.cur, run_id, when, out)
+            box.cur.execute("COMMIT")
+        except BaseException:
+            box.cur.execute("ROLLBACK")
+            raise
+        retired.append(out)
+    return retired

@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS segments.membership (
 );
 
 -- One row per segment per run: sizes for trends, and what went wrong.
--- status: succeeded | failed | skipped (an upstream segment failed)
+-- status: succeeded | failed | skipped (an upstream segment failed) | retired (file removed)
 CREATE TABLE IF NOT EXISTS segments.runs (
     run_id       VARCHAR NOT NULL,
     segment      VARCHAR NOT NULL,

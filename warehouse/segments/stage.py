@@ -12,7 +12,13 @@ from cdp.run import StageContext, StageResult
 from warehouse.segments.catalog import warehouse_catalog
 from warehouse.segments.errors import SegmentError
 from warehouse.segments.files import discover
-from warehouse.segments.materialize import Outcome, ensure_tables, materialize, record_failure
+from warehouse.segments.materialize import (
+    Outcome,
+    ensure_tables,
+    materialize,
+    record_failure,
+    retire_removed,
+)
 from warehouse.segments.sandbox import Sandbox
 from warehouse.segments.validate import validate_segments
 
@@ -53,6 +59,11 @@ def run(ctx: StageContext) -> StageResult:
                 outcomes.append(out)
                 ctx.echo(_line(out, ctx.plan))
                 task.advance()
+        if not ctx.plan:
+            for out in retire_removed(box, ctx.run_id, {f.name for f in files}):
+                ctx.echo(
+                    f"segments: {out.segment} retired ({out.error}): {out.exited:,} members exited"
+                )
     finally:
         box.close()
     ok = [o for o in outcomes if o.status == "succeeded"]
