@@ -10,35 +10,56 @@ WITH email_profiles AS (
     WHERE email IS NOT NULL AND trim(email) <> ''
     GROUP BY 1
 ),
+per_key AS (
+    -- aggregate first, per (source, record_id, email): far fewer rows to link than events
+    SELECT source, record_id, lower(trim(email)) AS email_key,
+        min("timestamp") FILTER (WHERE event = 'Order Completed') AS first_order_at,
+        max("timestamp") FILTER (WHERE event = 'Order Completed') AS last_order_at,
+        count(*) FILTER (WHERE event = 'Order Completed') AS order_count,
+        sum(revenue) FILTER (WHERE event = 'Order Completed') AS total_revenue,
+        count(*) FILTER (WHERE event = 'Email Delivered' AND "timestamp" >= $now - INTERVAL 30 DAY) AS email_delivered_30d,
+        count(*) FILTER (WHERE event = 'Email Opened' AND "timestamp" >= $now - INTERVAL 30 DAY) AS email_opened_30d,
+        count(*) FILTER (WHERE event = 'Email Link Clicked' AND "timestamp" >= $now - INTERVAL 30 DAY) AS email_clicked_30d,
+        count(*) FILTER (WHERE event = 'Email Delivered' AND "timestamp" >= $now - INTERVAL 90 DAY) AS email_delivered_90d,
+        count(*) FILTER (WHERE event = 'Email Opened' AND "timestamp" >= $now - INTERVAL 90 DAY) AS email_opened_90d,
+        count(*) FILTER (WHERE event = 'Email Link Clicked' AND "timestamp" >= $now - INTERVAL 90 DAY) AS email_clicked_90d,
+        max("timestamp") FILTER (WHERE event IN ('Email Opened', 'Email Link Clicked')) AS last_email_engaged_at,
+        max("timestamp") FILTER (WHERE event = 'Unsubscribed') AS last_unsubscribed_at,
+        max("timestamp") FILTER (WHERE event = 'Product Viewed') AS last_product_viewed_at,
+        max("timestamp") FILTER (WHERE event IN ('Product Added', 'Checkout Started')) AS last_cart_activity_at,
+        count(*) FILTER (WHERE event = 'Social Comment') AS social_comments,
+        count(*) FILTER (WHERE event = 'Social Reaction') AS social_reactions,
+        max("timestamp") AS last_seen_at
+    FROM staging.events
+    WHERE "timestamp" <= $now
+    GROUP BY ALL
+),
 linked AS (
-    SELECT coalesce(rp.profile_id, ep.profile_id) AS profile_id,
-           e.event, e."timestamp" AS ts, e.revenue
-    FROM staging.events AS e
-    LEFT JOIN cdp_in_record_profiles AS rp
-           ON rp.source = e.source AND rp.record_id = e.record_id
-    LEFT JOIN email_profiles AS ep
-           ON ep.email_key = lower(trim(e.email))
-    WHERE e."timestamp" <= $now
+    -- an event reaches a profile through its record, else through its normalized email
+    SELECT coalesce(rp.profile_id, ep.profile_id) AS profile_id, k.*
+    FROM per_key AS k
+    LEFT JOIN cdp_in_record_profiles AS rp ON rp.source = k.source AND rp.record_id = k.record_id
+    LEFT JOIN email_profiles AS ep ON ep.email_key = k.email_key
 ),
 activity AS (
     SELECT profile_id,
-        min(ts) FILTER (WHERE event = 'Order Completed') AS first_order_at,
-        max(ts) FILTER (WHERE event = 'Order Completed') AS last_order_at,
-        count(*) FILTER (WHERE event = 'Order Completed') AS order_count,
-        coalesce(sum(revenue) FILTER (WHERE event = 'Order Completed'), 0)::DECIMAL(18, 2) AS total_revenue,
-        count(*) FILTER (WHERE event = 'Email Delivered' AND ts >= $now - INTERVAL 30 DAY) AS email_delivered_30d,
-        count(*) FILTER (WHERE event = 'Email Opened' AND ts >= $now - INTERVAL 30 DAY) AS email_opened_30d,
-        count(*) FILTER (WHERE event = 'Email Link Clicked' AND ts >= $now - INTERVAL 30 DAY) AS email_clicked_30d,
-        count(*) FILTER (WHERE event = 'Email Delivered' AND ts >= $now - INTERVAL 90 DAY) AS email_delivered_90d,
-        count(*) FILTER (WHERE event = 'Email Opened' AND ts >= $now - INTERVAL 90 DAY) AS email_opened_90d,
-        count(*) FILTER (WHERE event = 'Email Link Clicked' AND ts >= $now - INTERVAL 90 DAY) AS email_clicked_90d,
-        max(ts) FILTER (WHERE event IN ('Email Opened', 'Email Link Clicked')) AS last_email_engaged_at,
-        max(ts) FILTER (WHERE event = 'Unsubscribed') AS last_unsubscribed_at,
-        max(ts) FILTER (WHERE event = 'Product Viewed') AS last_product_viewed_at,
-        max(ts) FILTER (WHERE event IN ('Product Added', 'Checkout Started')) AS last_cart_activity_at,
-        count(*) FILTER (WHERE event = 'Social Comment') AS social_comments,
-        count(*) FILTER (WHERE event = 'Social Reaction') AS social_reactions,
-        max(ts) AS last_seen_at
+        min(first_order_at) AS first_order_at,
+        max(last_order_at) AS last_order_at,
+        sum(order_count)::BIGINT AS order_count,
+        coalesce(sum(total_revenue), 0)::DECIMAL(18, 2) AS total_revenue,
+        sum(email_delivered_30d)::BIGINT AS email_delivered_30d,
+        sum(email_opened_30d)::BIGINT AS email_opened_30d,
+        sum(email_clicked_30d)::BIGINT AS email_clicked_30d,
+        sum(email_delivered_90d)::BIGINT AS email_delivered_90d,
+        sum(email_opened_90d)::BIGINT AS email_opened_90d,
+        sum(email_clicked_90d)::BIGINT AS email_clicked_90d,
+        max(last_email_engaged_at) AS last_email_engaged_at,
+        max(last_unsubscribed_at) AS last_unsubscribed_at,
+        max(last_product_viewed_at) AS last_product_viewed_at,
+        max(last_cart_activity_at) AS last_cart_activity_at,
+        sum(social_comments)::BIGINT AS social_comments,
+        sum(social_reactions)::BIGINT AS social_reactions,
+        max(last_seen_at) AS last_seen_at
     FROM linked
     WHERE profile_id IS NOT NULL
     GROUP BY profile_id
