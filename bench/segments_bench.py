@@ -79,7 +79,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=10_000_000)
-    parser.add_argument("--keep", type=Path, help="keep the project here and reuse its data next time")
+    parser.add_argument(
+        "--keep", type=Path, help="keep the project here and reuse its data next time"
+    )
     args = parser.parse_args(argv)
 
     from cdp.config import load_project
@@ -105,12 +107,19 @@ def main(argv: list[str] | None = None) -> None:
         con = connect(project.warehouse_path)
         ensure_layout(con)
         started = time.perf_counter()
-        con.execute(GOLDEN, {"n": args.profiles})
-        con.execute(LINKS, {"n": args.profiles})
-        con.execute(EVENTS, {"n": args.profiles, "events": args.events})
+        if reuse:  # same data as last time; start the segments from scratch
+            con.execute("DROP SCHEMA IF EXISTS segments CASCADE; CREATE SCHEMA segments")
+        else:
+            con.execute(GOLDEN, {"n": args.profiles})
+            con.execute(LINKS, {"n": args.profiles})
+            con.execute("DELETE FROM staging.events")
+            con.execute(EVENTS, {"n": args.profiles, "events": args.events})
         con.execute("CHECKPOINT")
+        events = con.execute("SELECT count(*) FROM staging.events").fetchall()[0][0]
+        profiles_n = con.execute("SELECT count(*) FROM identity.golden_records").fetchall()[0][0]
         print(
-            f"generated {args.profiles:,} profiles, {args.events:,} events in {time.perf_counter() - started:.1f}s"
+            f"{'reused' if reuse else 'generated'} {profiles_n:,} profiles, {events:,} events "
+            f"in {time.perf_counter() - started:.1f}s"
         )
 
         ctx = StageContext(project=project, con=con, run_id="bench")
