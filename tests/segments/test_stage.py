@@ -246,3 +246,22 @@ def test_removed_segment_is_retired(project: Path, segment: Write) -> None:
         project,
         "select count(*) from segments.membership where segment = 'stays' and exited_at is null",
     ) == [(40,)]
+
+
+def test_changing_the_holdout_updates_open_membership(project: Path, segment: Write) -> None:
+    path = segment("everyone", "-- holdout: 30%\nselect profile_id from profiles.profiles")
+    sync(project, "--only", "identity", "--only", "segments")
+    assert query(project, "select count(*) from segments.membership where cdp_holdout") != [(0,)]
+    path.write_text("select profile_id from profiles.profiles")
+    out = sync(project, "--only", "segments")
+    assert "everyone has 50 members (+0 entered, -0 exited)" in out
+    assert query(project, "select count(*) from segments.membership where cdp_holdout") == [(0,)]
+
+
+def test_list_marks_invalid_segments(project: Path, segment: Write) -> None:
+    segment("good", "-- description: fine\nselect profile_id from profiles.profiles")
+    segment("broken", "select profile_id from profiles.nope")
+    result = cdp(project, "segments", "list")
+    assert result.exit_code == 0
+    lines = {line.split()[0]: line for line in result.output.splitlines()[1:] if line.strip()}
+    assert "invalid" in lines["broken"] and "never run" in lines["good"]
