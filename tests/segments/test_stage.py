@@ -265,3 +265,20 @@ def test_list_marks_invalid_segments(project: Path, segment: Write) -> None:
     assert result.exit_code == 0
     lines = {line.split()[0]: line for line in result.output.splitlines()[1:] if line.strip()}
     assert "invalid" in lines["broken"] and "never run" in lines["good"]
+
+
+def test_plan_of_a_chain_reads_the_planned_upstream(project: Path, segment: Write) -> None:
+    segment("buyers", "select profile_id from profiles.profiles where order_count > 0")
+    segment(
+        "big_buyers",
+        "select b.profile_id from segments.buyers b join profiles.profiles p "
+        "using (profile_id) where p.order_count >= 3",
+    )
+    sync(project, "--only", "identity")
+    out = sync(project, "--only", "segments", "--plan")
+    assert "buyers would have 40 members" in out and "big_buyers would have 20 members" in out, out
+    assert query(
+        project,
+        "select count(*) from information_schema.tables where table_schema = 'segments' "
+        "and table_name like '%buyers'",
+    ) == [(0,)]

@@ -43,9 +43,13 @@ def ensure_tables(con: object) -> None:
     con.execute(sql)  # type: ignore[attr-defined]
 
 
-def _member_select(seg: ValidSegment) -> str:
+def _member_select(seg: ValidSegment, plan_tables: set[str] | None = None) -> str:
     """profile_id, cdp_holdout, then the segment's other columns, from the validated SELECT."""
     inner = sqlglot.parse_one(seg.sql, read="duckdb")
+    if plan_tables:  # --plan: read upstream segments as just computed, not as last written
+        for table in inner.find_all(exp.Table):
+            if table.db == "segments" and table.name in plan_tables:
+                table.replace(exp.to_table(_plan_table(table.name)).as_(table.alias_or_name))
     pid = exp.column("profile_id", table="s")
     holdout: exp.Expression = exp.false()
     if seg.file.holdout > 0:  # deterministic: md5 of "<segment>:<profile_id>", stable across runs
@@ -66,14 +70,15 @@ def _member_select(seg: ValidSegment) -> str:
     return select.sql(dialect="duckdb")
 
 
-def _compute(box: Sandbox, seg: ValidSegment) -> int:
+def _compute(box: Sandbox, seg: ValidSegment, plan_tables: set[str] | None = None) -> int:
     """Run the segment into the temp table; returns rows dropped (NULL or repeated profile_id).
 
     Repeats are rare, so they are looked for with one cheap aggregate and only then removed.
     """
     box.check(seg.sql)
     box.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_NEXT} AS {_member_select(seg)}", timeout=seg.file.timeout
+        f"CREATE OR REPLACE TEMP TABLE {_NEXT} AS {_member_select(seg, plan_tables)}",
+        timeout=seg.file.timeout,
     )
     rows, with_id, distinct = box.cur.execute(
         f"SELECT count(*), count(profile_id), count(DISTINCT profile_id) FROM {_NEXT}"
@@ -123,14 +128,34 @@ def _diff(box: Sandbox, seg: ValidSegment) -> tuple[int, int, int, int]:
     return total, holdout, entered, exited
 
 
-def materialize(box: Sandbox, seg: ValidSegment, run_id: str, *, plan: bool = False) -> Outcome:
-    """Compute and (unless ``plan``) swap in one segment. Raises SegmentError when it fails."""
+def _plan_table(name: str) -> str:
+    return f"cdp_plan_{name}"
+
+
+def materialize(
+    box: Sandbox,
+    seg: ValidSegment,
+    run_id: str,
+    *,
+    plan: bool = False,
+    planned: set[str] | None = None,
+) -> Outcome:
+    """Compute and (unless ``plan``) swap in one segment. Raises SegmentError when it fails.
+
+    With ``plan``, the members stay in a temp table, and segments named in ``planned`` (computed
+    earlier in this plan) are read from their temp tables, so a plan of a chain is right.
+    """
     started, when = time.perf_counter(), datetime.now(UTC)
     out = Outcome(seg.name)
     cur = box.cur
     try:
-        out.skipped_rows = _compute(box, seg)
+        out.skipped_rows = _compute(box, seg, planned if plan else None)
         if plan:
+            cur.execute(
+                f"CREATE OR REPLACE TEMP TABLE {_plan_table(seg.name)} AS SELECT * FROM {_NEXT}"
+            )
+            if planned is not None:
+                planned.add(seg.name)
             out.members, out.holdout, out.entered, out.exited = _diff(box, seg)
             return out
         table = f'segments."{seg.name}"'

@@ -37,6 +37,7 @@ def run(ctx: StageContext) -> StageResult:
     box = Sandbox(ctx.con, project.config.warehouse.memory_limit)
     outcomes: list[Outcome] = []
     failed: set[str] = set()
+    planned: set[str] = set()
     try:
         with ctx.progress.task("segments", total=len(valid)) as task:
             for seg in valid:
@@ -49,7 +50,7 @@ def run(ctx: StageContext) -> StageResult:
                     )
                 else:
                     try:
-                        out = materialize(box, seg, ctx.run_id, plan=ctx.plan)
+                        out = materialize(box, seg, ctx.run_id, plan=ctx.plan, planned=planned)
                     except (SegmentError, duckdb.Error) as exc:
                         out = Outcome(seg.name, status="failed", error=str(exc).splitlines()[0])
                 if out.status != "succeeded":
