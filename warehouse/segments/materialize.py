@@ -70,32 +70,35 @@ def _member_select(seg: ValidSegment, plan_tables: set[str] | None = None) -> st
     return select.sql(dialect="duckdb")
 
 
-def _compute(box: Sandbox, seg: ValidSegment, plan_tables: set[str] | None = None) -> int:
-    """Run the segment into the temp table; returns rows dropped (NULL or repeated profile_id).
+def _compute(
+    box: Sandbox, seg: ValidSegment, target: str, plan_tables: set[str] | None = None
+) -> int:
+    """Run the segment into ``target``; returns rows dropped (NULL or repeated profile_id).
 
     Repeats are rare, so they are looked for with one cheap aggregate and only then removed.
     """
     box.check(seg.sql)
+    create = "CREATE OR REPLACE TEMP TABLE" if "." not in target else "CREATE OR REPLACE TABLE"
     box.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_NEXT} AS {_member_select(seg, plan_tables)}",
-        timeout=seg.file.timeout,
+        f"{create} {target} AS {_member_select(seg, plan_tables)}", timeout=seg.file.timeout
     )
-    rows, with_id, distinct = box.cur.execute(
-        f"SELECT count(*), count(profile_id), count(DISTINCT profile_id) FROM {_NEXT}"
+    rows, distinct = box.cur.execute(
+        f"SELECT count(*), count(DISTINCT profile_id) FROM {target}"
     ).fetchall()[0]
     if rows != distinct:
         box.execute(
-            f"CREATE OR REPLACE TEMP TABLE {_NEXT} AS SELECT * FROM {_NEXT} WHERE profile_id IS NOT NULL "
+            f"CREATE OR REPLACE TEMP TABLE {_NEXT} AS SELECT * FROM {target} WHERE profile_id IS NOT NULL "
             "QUALIFY row_number() OVER (PARTITION BY profile_id) = 1",
             timeout=seg.file.timeout,
         )
+        box.cur.execute(f"{create} {target} AS SELECT * FROM {_NEXT}")
     return int(rows - distinct)
 
 
 _DIFF = "cdp_member_changes"
 
 
-def _diff(box: Sandbox, seg: ValidSegment) -> tuple[int, int, int, int]:
+def _diff(box: Sandbox, seg: ValidSegment, members_table: str) -> tuple[int, int, int, int]:
     """Compare the new members with the open membership rows, once, into a temp table.
 
     Returns members, holdout, entered, exited. Each change row says ``entered``, ``exited`` or
@@ -114,13 +117,14 @@ def _diff(box: Sandbox, seg: ValidSegment) -> tuple[int, int, int, int]:
                CASE WHEN o.profile_id IS NULL THEN 'entered'
                     WHEN n.profile_id IS NULL THEN 'exited' ELSE 'holdout' END AS change,
                n.cdp_holdout
-        FROM {_NEXT} AS n FULL OUTER JOIN open AS o ON n.profile_id = o.profile_id
+        FROM {members_table} AS n FULL OUTER JOIN open AS o ON n.profile_id = o.profile_id
         WHERE o.profile_id IS NULL OR n.profile_id IS NULL OR o.cdp_holdout IS DISTINCT FROM n.cdp_holdout
         """,
         {"seg": seg.name},
     )
     rows = box.cur.execute(
-        f"""SELECT (SELECT count(*) FROM {_NEXT}), (SELECT count(*) FILTER (WHERE cdp_holdout) FROM {_NEXT}),
+        f"""SELECT (SELECT count(*) FROM {members_table}),
+                   (SELECT count(*) FILTER (WHERE cdp_holdout) FROM {members_table}),
                    count(*) FILTER (WHERE change = 'entered'), count(*) FILTER (WHERE change = 'exited')
             FROM {_DIFF}"""
     ).fetchall()
@@ -149,21 +153,19 @@ def materialize(
     out = Outcome(seg.name)
     cur = box.cur
     try:
-        out.skipped_rows = _compute(box, seg, planned if plan else None)
         if plan:
-            cur.execute(
-                f"CREATE OR REPLACE TEMP TABLE {_plan_table(seg.name)} AS SELECT * FROM {_NEXT}"
-            )
+            target = _plan_table(seg.name)
+            out.skipped_rows = _compute(box, seg, target, planned)
             if planned is not None:
                 planned.add(seg.name)
-            out.members, out.holdout, out.entered, out.exited = _diff(box, seg)
+            out.members, out.holdout, out.entered, out.exited = _diff(box, seg, target)
             return out
         table = f'segments."{seg.name}"'
         params = {"seg": seg.name, "now": when}
-        cur.execute("BEGIN TRANSACTION")
+        cur.execute("BEGIN TRANSACTION")  # readers keep seeing the old members until COMMIT
         try:
-            out.members, out.holdout, out.entered, out.exited = _diff(box, seg)
-            cur.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {_NEXT}")
+            out.skipped_rows = _compute(box, seg, table)
+            out.members, out.holdout, out.entered, out.exited = _diff(box, seg, table)
             cur.execute(
                 f"""UPDATE segments.membership AS m SET exited_at = $now FROM {_DIFF} AS d
                 WHERE d.change = 'exited' AND m.segment = $seg AND m.exited_at IS NULL
