@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
         con.close()
 
         many = root / "many"
-        many.mkdir()
+        many.mkdir(exist_ok=True)
         sources = starter_segments() + sorted(seg_dir.glob("*.sql"))
         for i in range(100):  # header-less copies, so the file name is the segment name
             text = sources[i % len(sources)].read_text()
