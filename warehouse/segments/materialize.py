@@ -1,9 +1,10 @@
 """Materialize one validated segment: members, holdout, membership history, run sizes.
 
-The user's SELECT runs in the sandbox into a temp table (private to the sandbox cursor). Then
-one transaction replaces ``segments.<name>``, closes the membership rows of those who left,
-opens rows for those who entered and records the run in ``segments.runs``: a reader or a crash
-sees the old state or the new one, never half of it.
+One transaction on the sandbox cursor rebuilds ``segments.<name>`` from the user's SELECT
+(under the time limit), diffs it against the open membership rows, closes the rows of those who
+left, opens rows for those who entered and records the run in ``segments.runs``. Until COMMIT
+every other connection sees the old members; a failure or a crash rolls the whole step back.
+With ``--plan`` the members go to a temp table instead and nothing is written.
 """
 
 from __future__ import annotations
