@@ -16,11 +16,7 @@ RESERVED_SCHEMAS = ("staging", "identity", "profiles", "segments", "sync", "cdp"
 
 
 def connect(
-    path: Path,
-    *,
-    read_only: bool = False,
-    memory_limit: str | None = None,
-    threads: int | None = None,
+    path: Path, *, read_only: bool = False, memory_limit: str | None = None, threads: int | None = None
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file (creating it and its folder when writing).
 
