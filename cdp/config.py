@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from cdp.errors import ConfigError, SecretMissingError
 from cdp.yamlfile import Key, Located, load_yaml
 from identity.config import IdentityConfig
+from warehouse.traits_config import TraitsConfig
 
 __all__ = [
     "PROJECT_FILE",
@@ -95,6 +96,7 @@ class ProjectConfig(StrictModel):
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
     segments: str = "segments/"
+    traits: TraitsConfig = Field(default_factory=TraitsConfig)
     destinations: dict[str, DestinationConfig] = Field(default_factory=dict)
     syncs: list[SyncConfig] = Field(default_factory=list)
     suppression: SuppressionConfig = Field(default_factory=SuppressionConfig)
