@@ -170,7 +170,20 @@ def _cdp_yml(dir: Path, result: DemoResult) -> str:
             lines.append(
                 f"  {name}: {{connector: files, config: {{path: {path}, preset: {export.preset}}}}}"
             )
-    lines += ["segments: segments/", ""]
+    lines += [
+        "segments: segments/",
+        "# Syncs write files here, so the demo runs offline; a real project points them at",
+        "# Mailchimp, HubSpot, Klaviyo, Meta audiences, a webhook or PostgreSQL.",
+        "destinations:",
+        "  exports: {connector: files, config: {path: exports, format: csv, write: both}}",
+        "  newsletter: {connector: files, kind: email, config: {path: exports/newsletter, format: csv}}",
+        "syncs:",
+        "  - {segment: rfm_champions, destination: exports, mode: mirror,",
+        "     fields: {email: email, first_name: first_name, last_name: last_name, country: country}}",
+        "  - {segment: engaged_email_subscribers, destination: newsletter, mode: mirror,",
+        "     fields: {email: email, FNAME: first_name, LNAME: last_name}}",
+        "",
+    ]
     return "\n".join(lines)
 
 
