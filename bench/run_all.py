@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
-QUICK_ARGS = {"load_bench": ["--rows", "100000"]}
+QUICK_ARGS = {"load_bench": ["--rows", "100000"], "demo_bench": ["--people", "100000"]}
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from cdp.errors import ConfigError, SecretMissingError
 from cdp.yamlfile import Key, Located, load_yaml
 from identity.config import IdentityConfig
+from warehouse.traits_config import TraitsConfig
 
 __all__ = [
     "PROJECT_FILE",
@@ -28,6 +29,7 @@ __all__ = [
     "Project",
     "ProjectConfig",
     "SourceConfig",
+    "SuppressionConfig",
     "SyncConfig",
     "WarehouseConfig",
     "closest",
@@ -59,13 +61,33 @@ class DestinationConfig(StrictModel):
     connector: str
     config: dict[str, Any] = Field(default_factory=dict)
     enabled: bool = True
+    kind: Literal["email", "ads", "crm", "webhook", "database", "files", "other"] | None = None
+    """Override the connector's kind, e.g. ``email`` for a webhook that feeds an email tool:
+    email and ads destinations only receive people with consent."""
 
 
 class SyncConfig(StrictModel):
     segment: str
     destination: str
     mode: Literal["upsert", "mirror", "add"] = "upsert"
+    """upsert: add and update; mirror: also remove members who left; add: only add."""
     fields: dict[str, str] = Field(default_factory=dict)
+    """Destination field -> segment column (or profiles.profiles column)."""
+    name: str | None = None
+    """The sync's key in sync.* tables and `cdp runs`; default ``<segment>-><destination>``."""
+
+    @property
+    def key(self) -> str:
+        return self.name or f"{self.segment}->{self.destination}"
+
+
+class SuppressionConfig(StrictModel):
+    """People never sent to email or ad destinations, whatever their consent says."""
+
+    file: str | None = None
+    """A CSV with a column ``email`` and/or ``phone`` and/or ``profile_id`` (path from cdp.yml)."""
+    table: str | None = None
+    """A warehouse table ``schema.table`` with the same columns."""
 
 
 class ProjectConfig(StrictModel):
@@ -74,8 +96,10 @@ class ProjectConfig(StrictModel):
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
     segments: str = "segments/"
+    traits: TraitsConfig = Field(default_factory=TraitsConfig)
     destinations: dict[str, DestinationConfig] = Field(default_factory=dict)
     syncs: list[SyncConfig] = Field(default_factory=list)
+    suppression: SuppressionConfig = Field(default_factory=SuppressionConfig)
 
 
 def closest(value: str, choices: Iterable[str]) -> str | None:
@@ -289,7 +313,13 @@ def load_project(project_dir: Path | str, *, preflight: bool = False) -> Project
             if preflight and entry.enabled and check is not None:
                 _preflight(project, name, connector, into[name])
 
+    seen: set[str] = set()
     for index, sync in enumerate(config.syncs):
+        if sync.key in seen:
+            raise project.error(
+                ("syncs", index), f"two syncs are both called '{sync.key}'; give one a name: key"
+            )
+        seen.add(sync.key)
         if sync.destination not in config.destinations:
             raise project.error(
                 ("syncs", index, "destination"),

@@ -130,7 +130,11 @@ def run_sync(
     stages = [s for s in STAGES if not only or s in only]
     with ProjectLock(project.state_dir, command):
         wh = project.config.warehouse
-        con = connect(project.warehouse_path, memory_limit=wh.memory_limit, threads=wh.threads)
+
+        def open_warehouse() -> duckdb.DuckDBPyConnection:
+            return connect(project.warehouse_path, memory_limit=wh.memory_limit, threads=wh.threads)
+
+        con = open_warehouse()
         try:
             ensure_layout(con)
             mark_interrupted(con)
@@ -160,6 +164,10 @@ def run_sync(
                     run.stages.append(StageResult(stage=stage, status="skipped"))
                     continue
                 started = time.perf_counter()
+                # A fresh connection per stage: the segments stage locks its connection down
+                # for user SQL, and that must not reach the stages after it.
+                con.close()
+                con = ctx.con = open_warehouse()
                 try:
                     result = _run_stage(stage, ctx)
                 except CdpError as exc:

@@ -57,41 +57,38 @@ def load_source(
         destination=dlt.destinations.duckdb(ctx.con),  # type: ignore[arg-type]
         dataset_name=f"raw_{name}",
     )
-    with ctx.progress.task(f"source {name}") as task:
-        sctx = SourceContext(
-            name=name,
-            config=config,
-            secrets=project.source_secrets(name),
-            project_dir=project.dir,
-            dataset=f"raw_{name}",
-            full_refresh=ctx.full_refresh,
-            progress=task.advance,
-        )
-        if connector.check is not None:
-            connector.check(sctx)
-        try:
-            # Packages left behind by a killed run are loaded first: nothing is lost.
-            if pipeline.list_normalized_load_packages():
-                pipeline.load()
-            elif pipeline.list_extracted_load_packages():
-                pipeline.normalize()
-                pipeline.load()
-            source = connector.build(sctx)
-            pipeline.run(
-                source,
-                loader_file_format="parquet",
-                refresh="drop_sources" if ctx.full_refresh else None,  # type: ignore[arg-type]
+    try:
+        # Packages left behind by a killed run are loaded first: nothing is lost.
+        if pipeline.list_extracted_load_packages():
+            pipeline.normalize()
+        if pipeline.list_normalized_load_packages():
+            pipeline.load()
+        with ctx.progress.task(f"source {name}: reading") as task:
+            sctx = SourceContext(
+                name=name,
+                config=config,
+                secrets=project.source_secrets(name),
+                project_dir=project.dir,
+                dataset=f"raw_{name}",
+                full_refresh=ctx.full_refresh,
+                progress=task.advance,
             )
-        except Exception as exc:
-            inner = _unwrap(exc)
-            if isinstance(inner, CdpError):
-                raise inner from None
-            raise ConnectorError(
-                f"source '{name}'", mask(f"{type(inner).__name__}: {inner}")
-            ) from None
-        trace = pipeline.last_trace
-        normalized = trace.last_normalize_info if trace else None
-        counts = dict(normalized.row_counts) if normalized else {}
+            if connector.check is not None:
+                connector.check(sctx)
+            pipeline.extract(
+                connector.build(sctx),
+                loader_file_format="parquet",
+                refresh="drop_sources" if ctx.full_refresh else None,
+            )
+        with ctx.progress.task(f"source {name}: loading into raw_{name}"):
+            normalized = pipeline.normalize()
+            pipeline.load()
+    except Exception as exc:
+        inner = _unwrap(exc)
+        if isinstance(inner, CdpError):
+            raise inner from None
+        raise ConnectorError(f"source '{name}'", mask(f"{type(inner).__name__}: {inner}")) from None
+    counts = dict(normalized.row_counts) if normalized else {}
     return counts
 
 
@@ -122,7 +119,8 @@ def run(ctx: StageContext) -> StageResult:
     if ctx.plan:
         ctx.echo("  sources: --plan loads nothing; staging is left as it is")
         return result
-    staged = rebuild_staging(ctx.con, mapped)
+    with ctx.progress.task("staging: rebuilding customer_records and events"):
+        staged = rebuild_staging(ctx.con, mapped)
     result.counts = {
         "rows_loaded": sum(s["loaded"] for s in per_source.values()),
         "rows_rejected": sum(s["rejected"] for s in per_source.values()),
