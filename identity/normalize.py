@@ -1,0 +1,282 @@
+"""Identifiers and personal fields, normalized: ONE implementation for matching and hashing.
+
+Identity resolution builds its match keys from these functions, and destinations that send
+hashed identifiers to ad platforms (Meta, Google) normalize with the same ones before SHA-256,
+so a person matches the same way everywhere. Every function takes a raw value (or None) and
+returns the normalized value, or None when the input is empty or not a valid identifier.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from functools import lru_cache
+
+from identity.nicknames import NICKNAMES
+
+__all__ = [
+    "DEFAULT_REGION",
+    "canonical_first_name",
+    "clean_name",
+    "email_match_key",
+    "normalize_city",
+    "normalize_country",
+    "normalize_date_of_birth",
+    "normalize_email",
+    "normalize_name",
+    "normalize_phone",
+    "normalize_postcode",
+    "normalize_region",
+    "normalize_street",
+]
+
+#: Region used to read a phone number written without a country code, when the record has no
+#: country and the caller gives none.
+DEFAULT_REGION = "US"
+
+_EMAIL = re.compile(
+    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+_GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
+#: Providers that deliver ``local+tag@`` to ``local@`` (the tag is dropped for matching only).
+_PLUS_TAG_DOMAINS = _GMAIL_DOMAINS | {
+    "outlook.com", "hotmail.com", "live.com", "msn.com", "icloud.com", "me.com", "mac.com",
+    "fastmail.com", "fastmail.fm", "protonmail.com", "proton.me", "pm.me", "zoho.com",
+}  # fmt: skip
+#: Yahoo uses '-' for disposable addresses.
+_DASH_TAG_DOMAINS = {"yahoo.com", "ymail.com", "rocketmail.com"}
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def normalize_email(value: str | None) -> str | None:
+    """Trimmed, lowercased address, or None when the syntax is not a valid email address.
+
+    ``mailto:`` prefixes and surrounding ``<>`` are dropped. Provider folding is not applied
+    here (the address stays deliverable); see :func:`email_match_key`.
+    """
+    text = _text(value)
+    if text is None:
+        return None
+    text = text.lower().strip("<>").strip()
+    if text.startswith("mailto:"):
+        text = text[len("mailto:") :]
+    text = text.rstrip(".")
+    if len(text) > 254 or not _EMAIL.match(text):
+        return None
+    return text
+
+
+def email_match_key(value: str | None) -> str | None:
+    """:func:`normalize_email` plus provider folding, for matching only.
+
+    Gmail ignores dots and ``+tags`` (and googlemail.com is gmail.com); most large providers
+    drop ``+tags``; Yahoo drops ``-tags``. ``J.Doe+shop@GoogleMail.com`` -> ``jdoe@gmail.com``.
+    """
+    email = normalize_email(value)
+    if email is None:
+        return None
+    local, _, domain = email.rpartition("@")
+    if domain in _PLUS_TAG_DOMAINS:
+        local = local.split("+", 1)[0]
+    if domain in _DASH_TAG_DOMAINS:
+        local = local.split("-", 1)[0]
+    if domain in _GMAIL_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}" if local else None
+
+
+@lru_cache(maxsize=65536)
+def _phone(text: str, region: str) -> str | None:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_phone(value: str | None, region: str | None = None) -> str | None:
+    """E.164 (``+14155550123``) or None when the number is not valid.
+
+    ``region`` (an ISO country code or name, e.g. the record's country) says how to read a
+    number written without its country code; default :data:`DEFAULT_REGION`.
+    """
+    text = _text(value)
+    if text is None:
+        return None
+    text = re.sub(r"(?i)\s*(?:ext\.?|x|#)\s*\d+$", "", text)  # extensions do not identify
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    code = normalize_country(region) if region else None
+    return _phone(text, (code or DEFAULT_REGION).upper())
+
+
+def _fold(text: str, keep_accents: bool) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if not keep_accents:
+        from unidecode import unidecode
+
+        text = unidecode(text).lower()
+    return text
+
+
+def clean_name(value: str | None, keep_accents: bool = False) -> str | None:
+    """A personal name in lower case without punctuation or extra spaces.
+
+    ``O'Brien`` -> ``obrien``, ``Mary-Jane`` -> ``mary jane``. With ``keep_accents`` the
+    letters stay as written (UTF-8, what Meta's hashing wants: ``josé``); without, they fold
+    to ASCII (``jose``), which is what matching wants.
+    """
+    text = _text(value)
+    if text is None:
+        return None
+    text = _fold(text, keep_accents)
+    text = re.sub(r"['’`´.]", "", text)
+    text = "".join(ch if ch.isalpha() or ch.isspace() else " " for ch in text)
+    text = " ".join(text.split())
+    return text or None
+
+
+def normalize_name(value: str | None) -> str | None:
+    """A name for matching: :func:`clean_name` folded to ASCII."""
+    return clean_name(value, keep_accents=False)
+
+
+_TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx"}
+
+
+def canonical_first_name(value: str | None) -> str | None:
+    """The first given name with titles dropped and nicknames folded (Bob -> robert)."""
+    name = normalize_name(value)
+    if name is None:
+        return None
+    tokens = [t for t in name.split() if t not in _TITLES]
+    if not tokens:
+        return None
+    first = tokens[0]
+    return NICKNAMES.get(first, first)
+
+
+def normalize_postcode(value: str | None, country: str | None = None) -> str | None:
+    """Lowercase letters and digits without spaces; US ZIP codes cut to their 5 digits.
+
+    ``"SW1A 1AA"`` -> ``"sw1a1aa"``, ``"94105-1234"`` (US) -> ``"94105"``.
+    """
+    text = _text(value)
+    if text is None:
+        return None
+    compact = re.sub(r"[^0-9a-z]", "", _fold(text, keep_accents=False))
+    if not compact:
+        return None
+    code = normalize_country(country) if country else None
+    if code in (None, "us") and re.fullmatch(r"\d{5}(\d{4})?", compact):
+        return compact[:5]
+    if code == "us" and re.fullmatch(r"\d{3,4}", compact):
+        return compact.zfill(5)  # a spreadsheet ate the leading zeros
+    return compact
+
+
+_STREET_WORDS = {
+    "street": "st", "str": "st", "avenue": "ave", "av": "ave", "road": "rd", "drive": "dr",
+    "boulevard": "blvd", "lane": "ln", "court": "ct", "place": "pl", "square": "sq",
+    "terrace": "ter", "highway": "hwy", "parkway": "pkwy", "circle": "cir", "apartment": "apt",
+    "suite": "ste", "floor": "fl", "north": "n", "south": "s", "east": "e", "west": "w",
+    "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw",
+    "unit": "apt", "number": "", "no": "",
+}  # fmt: skip
+
+
+def normalize_street(value: str | None) -> str | None:
+    """Lowercase ASCII street line with common words abbreviated (``123 Main Street, Apt. 4``
+    -> ``123 main st apt 4``)."""
+    text = _text(value)
+    if text is None:
+        return None
+    text = _fold(text, keep_accents=False).replace("#", " apt ")
+    tokens = re.sub(r"[^0-9a-z]+", " ", text).split()
+    tokens = [_STREET_WORDS.get(t, t) for t in tokens]
+    out = " ".join(t for t in tokens if t)
+    return out or None
+
+
+def normalize_city(value: str | None) -> str | None:
+    """Lowercase ASCII city without punctuation (``St. Louis`` -> ``saint louis``)."""
+    text = _text(value)
+    if text is None:
+        return None
+    tokens = re.sub(r"[^0-9a-z]+", " ", _fold(text, keep_accents=False)).split()
+    tokens = ["saint" if t in ("st", "ste") and i == 0 else t for i, t in enumerate(tokens)]
+    return " ".join(tokens) or None
+
+
+def normalize_region(value: str | None) -> str | None:
+    """US states as their two-letter code (``California`` -> ``ca``); other regions as
+    lowercase ASCII without punctuation or spaces."""
+    from identity.places import US_STATES
+
+    text = _text(value)
+    if text is None:
+        return None
+    cleaned = " ".join(re.sub(r"[^0-9a-z]+", " ", _fold(text, keep_accents=False)).split())
+    if not cleaned:
+        return None
+    return US_STATES.get(cleaned, cleaned.replace(" ", ""))
+
+
+def normalize_country(value: str | None) -> str | None:
+    """ISO 3166-1 alpha-2 in lower case (``United Kingdom``, ``GBR``, ``UK`` -> ``gb``), or
+    None when the value is not a known country."""
+    from identity.places import COUNTRIES
+
+    text = _text(value)
+    if text is None:
+        return None
+    cleaned = " ".join(re.sub(r"[^a-z]+", " ", _fold(text, keep_accents=False)).split())
+    return COUNTRIES.get(cleaned)
+
+
+_DATE_FORMATS = (
+    "%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y",
+    "%d/%m/%Y", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y",
+)  # fmt: skip
+
+
+def normalize_date_of_birth(value: object) -> date | None:
+    """A plausible date of birth (year 1900 or later, not in the future), or None.
+
+    Accepts dates, datetimes and text in ISO or common written forms; ``03/04/1985`` reads
+    month first (US) unless the first part is over 12.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        parsed: date | None = value.date()
+    elif isinstance(value, date):
+        parsed = value
+    else:
+        text = _text(value)
+        if text is None:
+            return None
+        text = re.sub(r"[,]", " ", text.split("T")[0]).strip()
+        text = " ".join(text.split())
+        parsed = None
+        for fmt in _DATE_FORMATS:
+            try:
+                parsed = datetime.strptime(text, fmt).date()
+                break
+            except ValueError:
+                continue
+    if parsed is None or parsed.year < 1900 or parsed > date.today():
+        return None
+    return parsed
