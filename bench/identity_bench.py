@@ -382,7 +382,7 @@ def run_cdp(
 def run_splink(records: list[dict]) -> tuple[float, dict[tuple[str, str], str]]:
     """Splink with a sensible config: exact email/phone + fuzzy names, DOB, address; EM-trained."""
     import duckdb
-    import pandas as pd
+    import pyarrow as pa
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
@@ -397,7 +397,9 @@ def run_splink(records: list[dict]) -> tuple[float, dict[tuple[str, str], str]]:
             "dob": r["date_of_birth"].isoformat() if r["date_of_birth"] else None,
             "postcode": nz.normalize_postcode(r["postcode"]), "street": nz.normalize_street(r["street"]),
         })  # fmt: skip
-    df = pd.DataFrame(rows)
+    con = duckdb.connect()
+    con.register("splink_input_arrow", pa.Table.from_pylist(rows))
+    con.execute("CREATE TABLE splink_input AS SELECT * FROM splink_input_arrow")
     started = time.perf_counter()
     settings = SettingsCreator(
         link_type="dedupe_only",
@@ -416,7 +418,8 @@ def run_splink(records: list[dict]) -> tuple[float, dict[tuple[str, str], str]]:
         ],
         retain_intermediate_calculation_columns=False,
     )  # fmt: skip
-    linker = Linker(df, settings, db_api=DuckDBAPI(duckdb.connect()))
+    db_api = DuckDBAPI(con)
+    linker = Linker(db_api.register("splink_input"), settings)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("email"), block_on("phone")], recall=0.8
     )
@@ -431,10 +434,12 @@ def run_splink(records: list[dict]) -> tuple[float, dict[tuple[str, str], str]]:
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         pairs, threshold_match_probability=0.99
     )
-    out = clusters.as_pandas_dataframe()
+    out = clusters.as_pyarrow_table()
     seconds = time.perf_counter() - started
     predicted = {}
-    for uid, cid in zip(out["unique_id"], out["cluster_id"], strict=True):
+    for uid, cid in zip(
+        out.column("unique_id").to_pylist(), out.column("cluster_id").to_pylist(), strict=True
+    ):
         s, r = uid.split("\x1f", 1)
         predicted[(s, r)] = str(cid)
     return seconds, predicted

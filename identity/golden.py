@@ -36,36 +36,40 @@ GOLDEN_FIELDS: dict[str, str] = {
     "consent_sms": "r.consent_sms",
 }
 
-_TS = "coalesce(r.updated_at, r.created_at)"
+_TS = "coalesce(updated_at, created_at)"
 
 
-def _order(field: str, survivorship: Survivorship) -> str:
+def _order(field: str, survivorship: Survivorship) -> tuple[str, str | None]:
+    """ORDER BY (over the ``base`` CTE) that puts the surviving value first, and the extra
+    ``base`` column that ordering needs, if any."""
     spec = survivorship.for_field(field)
-    tie = "r.source, r.record_id"
+    tie = "source, record_id"
     if spec.strategy == "most_recent":
-        return f"{_TS} DESC NULLS LAST, {tie}"
+        return f"{_TS} DESC NULLS LAST, {tie}", None
     if spec.strategy == "first_non_null":
-        return f"coalesce(r.created_at, r.updated_at) ASC NULLS LAST, {tie}"
+        return f"coalesce(created_at, updated_at) ASC NULLS LAST, {tie}", None
     if spec.strategy == "most_frequent":
-        return f"count(*) OVER (PARTITION BY rp.profile_id, {GOLDEN_FIELDS[field]}) DESC, {_TS} DESC NULLS LAST, {tie}"
+        freq = (
+            f"count(*) OVER (PARTITION BY rp.profile_id, {GOLDEN_FIELDS[field]}) AS {field}__freq"
+        )
+        return f"{field}__freq DESC, {_TS} DESC NULLS LAST, {tie}", freq
     cases = " ".join(
         f"WHEN {exp.Literal.string(s).sql('duckdb')} THEN {i}" for i, s in enumerate(spec.sources)
     )
-    rank = f"CASE r.source {cases} ELSE {len(spec.sources)} END" if cases else "0"
-    return f"{rank}, {_TS} DESC NULLS LAST, {tie}"
+    rank = f"CASE source {cases} ELSE {len(spec.sources)} END" if cases else "0"
+    return f"{rank}, {_TS} DESC NULLS LAST, {tie}", None
 
 
 def build_golden_sql(survivorship: Survivorship, record_profiles: str) -> str:
     """A query producing ``identity.golden_records`` rows (``updated_at`` left NULL)."""
     ranked_cols = []
     picks = []
-    for field, expr in GOLDEN_FIELDS.items():
-        order = _order(field, survivorship)
-        if "OVER" in order:  # most_frequent needs the window computed first
-            ranked_cols.append(f"{order.split(' DESC,')[0]} AS {field}__freq")
-            order = f"{field}__freq DESC, " + order.split(" DESC, ", 1)[1]
+    for field in GOLDEN_FIELDS:
+        order, extra_col = _order(field, survivorship)
+        if extra_col:
+            ranked_cols.append(extra_col)
         picks.append(
-            f"first(struct_pack(v := {field}__v, s := source, id := record_id) ORDER BY {order.replace('r.', '')}) "
+            f"first(struct_pack(v := {field}__v, s := source, id := record_id) ORDER BY {order}) "
             f"FILTER (WHERE {field}__v IS NOT NULL) AS {field}__pick"
         )
     base_cols = ", ".join(f"{expr} AS {field}__v" for field, expr in GOLDEN_FIELDS.items())
