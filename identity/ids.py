@@ -2,8 +2,9 @@
 
 * A profile keeps its id when records join it.
 * When profiles merge, the oldest id survives; the others are retired into it.
-* When a profile splits, the part holding most of its records keeps the id (ties: the part
-  with the first record); the other parts get new ids.
+* When a profile splits, the part holding most of its records keeps the id (ties: the larger
+  part counting records that are new, then the part with the first record); the other parts
+  get new ids.
 * A brand-new group gets a new id derived from its first record (so a fresh resolution of the
   same data always yields the same ids).
 """
@@ -83,7 +84,7 @@ def assign_ids(
     claims: dict[int, list[str]] = defaultdict(list)
     home: dict[str, int] = {}
     for pid, groups in old_groups.items():
-        label = min(groups, key=lambda g: (-groups[g], first[g]))
+        label = min(groups, key=lambda g: (-groups[g], -len(members[g]), first[g]))
         home[pid] = label
         claims[label].append(pid)
     out = IdAssignment(group_ids={})
