@@ -106,6 +106,43 @@ def _phone(text: str, region: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+_PLAIN_PHONE = re.compile(r"^\+?[\d\s().\-/]+$")
+_NANP_VALID: dict[str, bool] = {}
+
+
+@lru_cache(maxsize=1)
+def _nanp_regions() -> frozenset[str]:
+    import phonenumbers
+
+    return frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1])
+
+
+def _nanp(text: str, region: str) -> str | None | bool:
+    """Fast path for plainly written North American numbers: libphonenumber's NANP patterns
+    decide validity on the area code and the exchange's first digits (never the last four),
+    so one full check per NPA-NXX-X prefix gives the same answer for every number in it.
+    Returns False when the fast path does not apply."""
+    if not _PLAIN_PHONE.match(text):
+        return False
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("+"):
+        if len(digits) != 11 or digits[0] != "1":
+            return False
+        digits = digits[1:]
+    elif region in _nanp_regions():
+        if len(digits) == 11 and digits[0] == "1":
+            digits = digits[1:]
+        if len(digits) != 10:
+            return False
+    else:
+        return False
+    prefix = digits[:7]
+    valid = _NANP_VALID.get(prefix)
+    if valid is None:
+        valid = _NANP_VALID[prefix] = _phone("+1" + digits, "US") is not None
+    return "+1" + digits if valid else None
+
+
 def normalize_phone(value: str | None, region: str | None = None) -> str | None:
     """E.164 (``+14155550123``) or None when the number is not valid.
 
@@ -118,8 +155,11 @@ def normalize_phone(value: str | None, region: str | None = None) -> str | None:
     text = re.sub(r"(?i)\s*(?:ext\.?|x|#)\s*\d+$", "", text)  # extensions do not identify
     if text.startswith("00"):
         text = "+" + text[2:]
-    code = normalize_country(region) if region else None
-    return _phone(text, (code or DEFAULT_REGION).upper())
+    code = (normalize_country(region) if region else None) or DEFAULT_REGION
+    fast = _nanp(text, code.upper())
+    if fast is not False:
+        return fast  # type: ignore[return-value]
+    return _phone(text, code.upper())
 
 
 def _fold(text: str, keep_accents: bool) -> str:

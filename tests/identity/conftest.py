@@ -34,7 +34,10 @@ def insert(con: duckdb.DuckDBPyConnection, rows: Iterable[dict[str, Any]]) -> No
         )
         values = [row.get(c) for c in cols]
         placeholders = ", ".join("?" for _ in cols)
-        con.execute(f"INSERT INTO staging.customer_records ({', '.join(cols)}) VALUES ({placeholders})", values)
+        con.execute(
+            f"INSERT INTO staging.customer_records ({', '.join(cols)}) VALUES ({placeholders})",
+            values,
+        )
 
 
 def write_project(root: Path, identity_yaml: str = "") -> Project:

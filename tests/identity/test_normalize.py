@@ -166,3 +166,22 @@ def test_valid_emails_normalize(email: str) -> None:
         assert normalized == normalized.strip().lower()
         key = email_match_key(email)
         assert key is None or "@" in key
+
+
+@given(
+    st.integers(min_value=2_000_000_000, max_value=9_999_999_999), st.sampled_from(["", "1", "+1 "])
+)
+def test_north_american_fast_path_agrees_with_phonenumbers(number: int, prefix: str) -> None:
+    import phonenumbers
+
+    text = prefix + str(number)
+    try:
+        parsed = phonenumbers.parse(text, "US")
+        expected = (
+            phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+            if phonenumbers.is_valid_number(parsed)
+            else None
+        )
+    except phonenumbers.NumberParseException:
+        expected = None
+    assert normalize_phone(text, "US") == expected

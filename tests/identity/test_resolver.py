@@ -14,7 +14,9 @@ from identity.store import ensure_tables
 from tests.identity.conftest import insert, rec
 
 
-def run(con: duckdb.DuckDBPyConnection, config: IdentityConfig | None = None, run_id: str = "r") -> dict:
+def run(
+    con: duckdb.DuckDBPyConnection, config: IdentityConfig | None = None, run_id: str = "r"
+) -> dict:
     ensure_tables(con)
     config = config or IdentityConfig()
     return apply_resolution(con, config, resolve(con, config), run_id).counts
@@ -23,7 +25,9 @@ def run(con: duckdb.DuckDBPyConnection, config: IdentityConfig | None = None, ru
 def profiles(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {
         f"{s}:{r}": p
-        for s, r, p in con.execute("SELECT source, record_id, profile_id FROM identity.record_profiles").fetchall()
+        for s, r, p in con.execute(
+            "SELECT source, record_id, profile_id FROM identity.record_profiles"
+        ).fetchall()
     }
 
 
@@ -36,7 +40,9 @@ def test_email_variants_and_phone_formats_merge(warehouse: duckdb.DuckDBPyConnec
     insert(
         warehouse,
         [
-            rec("shop", "1", email=" Ann.Lee+shop@GoogleMail.com", first_name="Ann", last_name="Lee"),
+            rec(
+                "shop", "1", email=" Ann.Lee+shop@GoogleMail.com", first_name="Ann", last_name="Lee"
+            ),
             rec("crm", "9", email="annlee@gmail.com", phone="(415) 555-0123", first_name="ANN"),
             rec("social", "x", phone="+1 415 555 0123", first_name="Ann", last_name="Lee"),
             rec("shop", "2", email="bob@example.com", first_name="Bob", last_name="Stone"),
@@ -52,8 +58,24 @@ def test_household_email_never_merges_two_people(warehouse: duckdb.DuckDBPyConne
     insert(
         warehouse,
         [
-            rec("shop", "1", email="thesmiths@example.com", first_name="Ann", last_name="Smith", street="1 Main St", postcode="94105"),
-            rec("crm", "1", email="thesmiths@example.com", first_name="Robert", last_name="Smith", street="1 Main Street", postcode="94105"),
+            rec(
+                "shop",
+                "1",
+                email="thesmiths@example.com",
+                first_name="Ann",
+                last_name="Smith",
+                street="1 Main St",
+                postcode="94105",
+            ),
+            rec(
+                "crm",
+                "1",
+                email="thesmiths@example.com",
+                first_name="Robert",
+                last_name="Smith",
+                street="1 Main Street",
+                postcode="94105",
+            ),
             rec("email", "1", email="thesmiths@example.com", first_name="Bob", last_name="Smith"),
             rec("email", "2", email="thesmiths@example.com"),
         ],
@@ -67,8 +89,22 @@ def test_junk_values_never_link(warehouse: duckdb.DuckDBPyConnection) -> None:
     insert(
         warehouse,
         [
-            rec("shop", "1", email="test@test.com", phone="0000000000", first_name="Ann", external_ids={"shopify_customer_id": "0"}),
-            rec("shop", "2", email="TEST@test.com", phone="000-000-0000", first_name="Ann", external_ids={"shopify_customer_id": "0"}),
+            rec(
+                "shop",
+                "1",
+                email="test@test.com",
+                phone="0000000000",
+                first_name="Ann",
+                external_ids={"shopify_customer_id": "0"},
+            ),
+            rec(
+                "shop",
+                "2",
+                email="TEST@test.com",
+                phone="000-000-0000",
+                first_name="Ann",
+                external_ids={"shopify_customer_id": "0"},
+            ),
             rec("crm", "3", email="n/a", phone="n/a", first_name="Ann"),
             rec("crm", "4", email="noemail@noemail.com", phone="1234567890", first_name="Ann"),
         ],
@@ -101,11 +137,17 @@ def test_ids_are_stable_and_changes_are_journalled(warehouse: duckdb.DuckDBPyCon
     assert counts["joined_records"] == 1 and counts["new_profiles"] == 0
     assert profiles(warehouse)["crm:1"] == first
     # A second profile appears, then a record bridges the two: the older id survives.
-    insert(warehouse, [rec("email", "1", email="annie@other.com", phone="415 555 0100", first_name="Ann")])
+    insert(
+        warehouse,
+        [rec("email", "1", email="annie@other.com", phone="415 555 0100", first_name="Ann")],
+    )
     run(warehouse, run_id="r3")
     later = profiles(warehouse)["email:1"]
     assert later != first
-    insert(warehouse, [rec("crm", "1", email="ann@example.com", phone="(415) 555-0100", first_name="Ann")])
+    insert(
+        warehouse,
+        [rec("crm", "1", email="ann@example.com", phone="(415) 555-0100", first_name="Ann")],
+    )
     counts = run(warehouse, run_id="r4")
     assert counts["merges"] == 1
     assert set(profiles(warehouse).values()) == {first}
@@ -113,7 +155,12 @@ def test_ids_are_stable_and_changes_are_journalled(warehouse: duckdb.DuckDBPyCon
         "SELECT retired_into FROM identity.profile_ids WHERE profile_id = ?", [later]
     ).fetchall()
     assert retired == [(first,)]
-    actions = [a for (a,) in warehouse.execute("SELECT action FROM identity.merge_journal ORDER BY logged_at").fetchall()]
+    actions = [
+        a
+        for (a,) in warehouse.execute(
+            "SELECT action FROM identity.merge_journal ORDER BY logged_at"
+        ).fetchall()
+    ]
     assert actions.count("merge") == 1 and "join" in actions and actions.count("new") == 2
 
 
@@ -130,7 +177,13 @@ def test_split_keeps_the_id_with_the_larger_part(warehouse: duckdb.DuckDBPyConne
     run(warehouse)
     (pid,) = set(profiles(warehouse).values())
     # shop:1 loses its phone: {shop:1, crm:1} and {crm:2, email:1} — a tie goes to the first record.
-    insert(warehouse, [rec("shop", "1", email="kim@example.com", first_name="Kim"), rec("email", "2", email="other@example.com")])
+    insert(
+        warehouse,
+        [
+            rec("shop", "1", email="kim@example.com", first_name="Kim"),
+            rec("email", "2", email="other@example.com"),
+        ],
+    )
     counts = run(warehouse)
     assert counts["splits"] == 1
     ids = profiles(warehouse)
@@ -142,17 +195,44 @@ def test_rerun_without_new_data_changes_nothing(warehouse: duckdb.DuckDBPyConnec
     insert(
         warehouse,
         [
-            rec("shop", "1", email="ann@example.com", first_name="Ann", last_name="Lee", postcode="94105", street="1 Main St"),
-            rec("crm", "1", first_name="Annie", last_name="Lee", postcode="94105", street="1 main street", date_of_birth=date(1990, 1, 2)),
+            rec(
+                "shop",
+                "1",
+                email="ann@example.com",
+                first_name="Ann",
+                last_name="Lee",
+                postcode="94105",
+                street="1 Main St",
+            ),
+            rec(
+                "crm",
+                "1",
+                first_name="Annie",
+                last_name="Lee",
+                postcode="94105",
+                street="1 main street",
+                date_of_birth=date(1990, 1, 2),
+            ),
         ],
     )
     run(warehouse, run_id="r1")
-    before = warehouse.execute("SELECT * FROM identity.golden_records ORDER BY profile_id").fetchall()
+    before = warehouse.execute(
+        "SELECT * FROM identity.golden_records ORDER BY profile_id"
+    ).fetchall()
     journal = warehouse.execute("SELECT count(*) FROM identity.merge_journal").fetchall()
     counts = run(warehouse, run_id="r2")
-    assert counts["new_profiles"] == counts["merges"] == counts["splits"] == counts["joined_records"] == 0
+    assert (
+        counts["new_profiles"]
+        == counts["merges"]
+        == counts["splits"]
+        == counts["joined_records"]
+        == 0
+    )
     assert counts["golden_records_written"] == 0
-    assert warehouse.execute("SELECT * FROM identity.golden_records ORDER BY profile_id").fetchall() == before
+    assert (
+        warehouse.execute("SELECT * FROM identity.golden_records ORDER BY profile_id").fetchall()
+        == before
+    )
     assert warehouse.execute("SELECT count(*) FROM identity.merge_journal").fetchall() == journal
 
 
@@ -191,7 +271,13 @@ def test_golden_record_survivorship(warehouse: duckdb.DuckDBPyConnection) -> Non
                 updated_at=new, external_ids={"hubspot_contact_id": "9"}),
         ],
     )  # fmt: skip
-    config = IdentityConfig.model_validate({"survivorship": {"fields": {"first_name": {"strategy": "source_priority", "sources": ["shop"]}}}})
+    config = IdentityConfig.model_validate(
+        {
+            "survivorship": {
+                "fields": {"first_name": {"strategy": "source_priority", "sources": ["shop"]}}
+            }
+        }
+    )
     run(warehouse, config)
     row = warehouse.execute(
         "SELECT email, first_name, city, consent_email, external_ids, sources, record_count, field_sources::VARCHAR "
@@ -217,7 +303,17 @@ def test_fuzzy_match_on_name_and_address(warehouse: duckdb.DuckDBPyConnection) -
         rows.append(rec("crm", str(i), email=f"{first}.{last}@work{i}.com", first_name=first.upper(), last_name=last,
                         street=street.replace("Street", "St"), postcode=zip_, city="Springfield"))  # fmt: skip
     # A neighbour: same surname and address, different person.
-    rows.append(rec("crm", "n", first_name="Zoe", last_name="Lee", street="10 Oak St", postcode="90000", city="Springfield"))
+    rows.append(
+        rec(
+            "crm",
+            "n",
+            first_name="Zoe",
+            last_name="Lee",
+            street="10 Oak St",
+            postcode="90000",
+            city="Springfield",
+        )
+    )
     insert(warehouse, rows)
     run(warehouse)
     for i in range(len(people)):
