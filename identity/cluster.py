@@ -120,10 +120,12 @@ class _Groups:
             mine = self.values.setdefault(ra, {})
             for key, vals in values.items():
                 mine.setdefault(key, set()).update(vals)
-        for table in (self.names, self.never):
-            other = table.pop(rb, None)
-            if other:
-                table.setdefault(ra, set()).update(other)
+        names = self.names.pop(rb, None)
+        if names:
+            self.names.setdefault(ra, set()).update(names)
+        never = self.never.pop(rb, None)
+        if never:
+            self.never.setdefault(ra, set()).update(never)
 
 
 def cluster(

@@ -52,7 +52,8 @@ def _overrides(
     rows = con.execute(
         "SELECT kind, source_a, record_id_a, source_b, record_id_b FROM identity.overrides"
     ).fetchall()
-    never, always = [], []
+    never: list[tuple[int, int]] = []
+    always: list[tuple[int, int]] = []
     for kind, sa, ra, sb, rb in rows:
         a, b = index.get((sa, ra)), index.get((sb, rb))
         if a is None or b is None or a == b:
@@ -85,12 +86,12 @@ def resolve(
         found = exact_for.get(ident)
         if found is None:
             continue
-        prio, rule = found
+        prio, exact_rule = found
         ea.append(a)
         eb.append(b)
         ep.append(prio)
-        ec.append(rule.require_compatible_names)
-        rule_names.append(rule.name)
+        ec.append(exact_rule.require_compatible_names)
+        rule_names.append(exact_rule.name)
         evidence.append(json.dumps({"identifier": ident, "value": value}))
     parts.append(
         Edges(
@@ -104,9 +105,10 @@ def resolve(
     stats: dict[str, object] = {"records": n, "shared_identifiers": shared, "exact_links": len(ea)}
 
     features: FeatureArrays | None = None
-    for prio, rule in enumerate(config.rules):
-        if isinstance(rule, ExactRule):
+    for prio, any_rule in enumerate(config.rules):
+        if isinstance(any_rule, ExactRule):
             continue
+        rule = any_rule
         features = features or FeatureArrays(con)
         scored = score_rule(con, features, rule)
         parts.append(

@@ -35,7 +35,7 @@ def run(ctx: StageContext) -> StageResult:
         f"{c['merges']} merges, {c['splits']} splits, {c['moved_records']} moved, "
         f"{c['removed_records']} removed"
     )
-    refused = resolution.stats.get("refused_links") or {}
+    refused: dict[str, int] = resolution.stats.get("refused_links") or {}  # type: ignore[assignment]
     if refused:
         ctx.echo(
             "identity: links refused by guards: "

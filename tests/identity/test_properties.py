@@ -40,24 +40,47 @@ def records(draw: Any) -> list[dict[str, Any]]:
         who = draw(st.integers(0, len(PEOPLE) - 1))
         p = PEOPLE[who]
         source = draw(st.sampled_from(["shop", "crm", "email", "social"]))
-        email = draw(st.sampled_from([p["email"], p["email"].upper(), None, "junk", "household" if who < 2 else None]))
-        email = {"junk": draw(st.sampled_from(JUNK_EMAILS)), "household": HOUSEHOLD}.get(email or "", email)
-        phone = draw(st.sampled_from([p["phone"], f"({p['phone'][:3]}) {p['phone'][3:6]}-{p['phone'][6:]}", None, "junk"]))
+        email = draw(
+            st.sampled_from(
+                [p["email"], p["email"].upper(), None, "junk", "household" if who < 2 else None]
+            )
+        )
+        email = {"junk": draw(st.sampled_from(JUNK_EMAILS)), "household": HOUSEHOLD}.get(
+            email or "", email
+        )
+        phone = draw(
+            st.sampled_from(
+                [p["phone"], f"({p['phone'][:3]}) {p['phone'][3:6]}-{p['phone'][6:]}", None, "junk"]
+            )
+        )
         if phone == "junk":
             phone = draw(st.sampled_from(JUNK_PHONES))
         first = draw(st.sampled_from([p["first"], p["nick"], None]))
         full = draw(st.booleans())
         out.append(
-            rec(source, f"{i}", email=email, phone=phone, first_name=first, last_name=p["last"] if full else None,
-                street=p["street"] if full else None, postcode=p["zip"] if full else None,
+            rec(
+                source,
+                f"{i}",
+                email=email,
+                phone=phone,
+                first_name=first,
+                last_name=p["last"] if full else None,
+                street=p["street"] if full else None,
+                postcode=p["zip"] if full else None,
                 date_of_birth=p["dob"] if draw(st.booleans()) else None,
-                external_ids={"shopify_customer_id": p["shop"]} if source == "shop" and draw(st.booleans()) else None,
-                attributes=None, person=who)  # fmt: skip
+                external_ids={"shopify_customer_id": p["shop"]}
+                if source == "shop" and draw(st.booleans())
+                else None,
+                attributes=None,
+                person=who,
+            )  # fmt: skip
         )
     return out
 
 
-def _resolve(rows: list[dict[str, Any]], batches: int = 1) -> tuple[duckdb.DuckDBPyConnection, dict[str, str]]:
+def _resolve(
+    rows: list[dict[str, Any]], batches: int = 1
+) -> tuple[duckdb.DuckDBPyConnection, dict[str, str]]:
     con = duckdb.connect()
     ensure_layout(con)
     ensure_tables(con)
@@ -68,7 +91,9 @@ def _resolve(rows: list[dict[str, Any]], batches: int = 1) -> tuple[duckdb.DuckD
         apply_resolution(con, config, resolve(con, config), f"r{k}")
     mapping = {
         f"{s}:{r}": p
-        for s, r, p in con.execute("SELECT source, record_id, profile_id FROM identity.record_profiles").fetchall()
+        for s, r, p in con.execute(
+            "SELECT source, record_id, profile_id FROM identity.record_profiles"
+        ).fetchall()
     }
     return con, mapping
 
@@ -103,9 +128,18 @@ def test_incremental_equals_full_and_rerun_is_idempotent(rows: list[dict[str, An
     golden = con.execute("SELECT * FROM identity.golden_records ORDER BY profile_id").fetchall()
     config = IdentityConfig()
     counts = apply_resolution(con, config, resolve(con, config), "again").counts
-    assert counts["new_profiles"] == counts["merges"] == counts["splits"] == counts["moved_records"] == 0
+    assert (
+        counts["new_profiles"]
+        == counts["merges"]
+        == counts["splits"]
+        == counts["moved_records"]
+        == 0
+    )
     assert con.execute("SELECT count(*) FROM identity.merge_journal").fetchall() == journal
-    assert con.execute("SELECT * FROM identity.golden_records ORDER BY profile_id").fetchall() == golden
+    assert (
+        con.execute("SELECT * FROM identity.golden_records ORDER BY profile_id").fetchall()
+        == golden
+    )
 
 
 @FAST
@@ -122,18 +156,33 @@ def test_limits_hold_and_no_profile_mixes_household_members(rows: list[dict[str,
     dobs: dict[str, set[date]] = {}
     for r in rows:
         if r["date_of_birth"]:
-            dobs.setdefault(mapping[f"{r['source']}:{r['record_id']}"], set()).add(r["date_of_birth"])
+            dobs.setdefault(mapping[f"{r['source']}:{r['record_id']}"], set()).add(
+                r["date_of_birth"]
+            )
     assert all(len(d) <= 1 for d in dobs.values())
     # Robert and Anna share a household inbox, phone, surname and address: never one profile
     # when both are named.
     for group in _partition(mapping):
-        named = {person[k] for k in group if next(r for r in rows if f"{r['source']}:{r['record_id']}" == k)["first_name"]}
+        named = {
+            person[k]
+            for k in group
+            if next(r for r in rows if f"{r['source']}:{r['record_id']}" == k)["first_name"]
+        }
         assert not {0, 1} <= named
 
 
 @FAST
-@given(st.lists(st.tuples(st.sampled_from(JUNK_EMAILS), st.sampled_from(JUNK_PHONES)), min_size=2, max_size=8))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(JUNK_EMAILS), st.sampled_from(JUNK_PHONES)),
+        min_size=2,
+        max_size=8,
+    )
+)
 def test_junk_values_never_link(values: list[tuple[str, str]]) -> None:
-    rows = [rec("shop", str(i), email=e, phone=p, first_name="Sam", person=i) for i, (e, p) in enumerate(values)]
+    rows = [
+        rec("shop", str(i), email=e, phone=p, first_name="Sam", person=i)
+        for i, (e, p) in enumerate(values)
+    ]
     _, mapping = _resolve(rows)
     assert len(set(mapping.values())) == len(rows)
