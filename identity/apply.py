@@ -103,7 +103,7 @@ def apply_resolution(
             "record_id_b": pa.array([records[b][1] for b in b_idx], pa.string()),
             "rule": pa.array([resolution.rule_names[i] for i in accepted], pa.string()),
             "score": pa.array([float(edges.score[i]) for i in accepted], pa.float64()),
-            "evidence": pa.array([resolution.evidence[i] for i in accepted], pa.string()),
+            "evidence": pa.array([resolution.evidence(i) for i in accepted], pa.string()),
         }
     )
     # The link that brought each record in, for the journal's evidence.
@@ -118,7 +118,7 @@ def apply_resolution(
             i = via[change.record]
             rule, evidence, score = (
                 resolution.rule_names[i],
-                resolution.evidence[i],
+                resolution.evidence(i),
                 float(edges.score[i]),
             )
         journal_rows.append(
@@ -128,27 +128,34 @@ def apply_resolution(
         )  # fmt: skip
     con.execute("BEGIN TRANSACTION")
     try:
-        changed = bool(assignment.changes)
-        if changed or not con.execute("SELECT 1 FROM identity.record_profiles LIMIT 1").fetchall():
-            con.register("id_mapping", mapping)
-            con.execute("DELETE FROM identity.record_profiles")
-            con.execute(
-                "INSERT INTO identity.record_profiles SELECT source, record_id, profile_id FROM id_mapping"
-            )
-            con.unregister("id_mapping")
+        # Only rows that differ are deleted or inserted: unchanged profiles are not touched.
+        con.register("id_mapping", mapping)
+        con.execute(
+            """DELETE FROM identity.record_profiles rp WHERE NOT EXISTS (
+                SELECT 1 FROM id_mapping m WHERE m.source = rp.source AND m.record_id = rp.record_id
+                AND m.profile_id = rp.profile_id)"""
+        )
+        con.execute(
+            """INSERT INTO identity.record_profiles SELECT m.source, m.record_id, m.profile_id
+            FROM id_mapping m WHERE NOT EXISTS (
+                SELECT 1 FROM identity.record_profiles rp WHERE m.source = rp.source
+                AND m.record_id = rp.record_id AND m.profile_id = rp.profile_id)"""
+        )
+        con.unregister("id_mapping")
         con.register("id_links_new", links)
-        con.execute("CREATE OR REPLACE TEMP TABLE id_links_now AS SELECT * FROM id_links_new")
+        same = " AND ".join(
+            f"l.{c} = n.{c}"
+            for c in ("profile_id", "source_a", "record_id_a", "source_b", "record_id_b", "rule")
+        )
+        con.execute(
+            f"DELETE FROM identity.links l WHERE NOT EXISTS (SELECT 1 FROM id_links_new n WHERE {same})"
+        )
+        con.execute(
+            "INSERT INTO identity.links SELECT n.profile_id, n.source_a, n.record_id_a, n.source_b, n.record_id_b, "
+            f"n.rule, n.score, CAST(n.evidence AS JSON) FROM id_links_new n "
+            f"WHERE NOT EXISTS (SELECT 1 FROM identity.links l WHERE {same})"
+        )
         con.unregister("id_links_new")
-        same_links = con.execute(
-            "SELECT (SELECT count(*) FROM (SELECT profile_id, source_a, record_id_a, source_b, record_id_b, rule FROM identity.links "
-            "EXCEPT SELECT profile_id, source_a, record_id_a, source_b, record_id_b, rule FROM id_links_now)) = 0 "
-            "AND (SELECT count(*) FROM identity.links) = (SELECT count(*) FROM id_links_now)"
-        ).fetchall()[0][0]
-        if not same_links:
-            con.execute("DELETE FROM identity.links")
-            con.execute(
-                "INSERT INTO identity.links SELECT profile_id, source_a, record_id_a, source_b, record_id_b, rule, score, CAST(evidence AS JSON) FROM id_links_now"
-            )
         if journal_rows:
             names = [
                 "run_id",

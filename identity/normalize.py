@@ -119,8 +119,8 @@ def _nanp_regions() -> frozenset[str]:
 
 def _nanp(text: str, region: str) -> str | None | bool:
     """Fast path for plainly written North American numbers: libphonenumber's NANP patterns
-    decide validity on the area code and the exchange's first digits (never the last four),
-    so one full check per NPA-NXX-X prefix gives the same answer for every number in it.
+    decide validity on the area code and the exchange (never the last four digits), so one
+    full check per NPA-NXX prefix gives the same answer for every number in it.
     Returns False when the fast path does not apply."""
     if not _PLAIN_PHONE.match(text):
         return False
@@ -136,7 +136,7 @@ def _nanp(text: str, region: str) -> str | None | bool:
             return False
     else:
         return False
-    prefix = digits[:7]
+    prefix = digits[:6]
     valid = _NANP_VALID.get(prefix)
     if valid is None:
         valid = _NANP_VALID[prefix] = _phone("+1" + digits, "US") is not None

@@ -32,9 +32,18 @@ class Resolution:
     edges: Edges
     rule_names: list[str]
     """Rule name of each edge (index-aligned with ``edges``)."""
-    evidence: list[str]
-    """Evidence JSON of each edge."""
+    exact_evidence: tuple[np.ndarray, np.ndarray]
+    """(identifier, value) of the exact links, which come first among the edges."""
+    other_evidence: list[str]
+    """Evidence JSON of the other edges, in order."""
     stats: dict[str, object] = field(default_factory=dict)
+
+    def evidence(self, i: int) -> str:
+        """Evidence JSON of edge ``i`` (exact links render theirs only when asked)."""
+        idents, values = self.exact_evidence
+        if i < len(idents):
+            return json.dumps({"identifier": str(idents[i]), "value": str(values[i])})
+        return self.other_evidence[i - len(idents)]
 
 
 def _exact_rule_for(config: IdentityConfig) -> dict[str, tuple[int, ExactRule]]:
@@ -78,30 +87,21 @@ def resolve(
     rule_names: list[str] = []
     evidence: list[str] = []
     exact_for = _exact_rule_for(config)
-    rows = con.execute(
+    table = con.sql(
         "SELECT a, b, identifier, value FROM id_exact_edges ORDER BY a, b, identifier"
-    ).fetchall()
-    ea, eb, ep, ec = [], [], [], []
-    for a, b, ident, value in rows:
-        found = exact_for.get(ident)
-        if found is None:
-            continue
-        prio, exact_rule = found
-        ea.append(a)
-        eb.append(b)
-        ep.append(prio)
-        ec.append(exact_rule.require_compatible_names)
-        rule_names.append(exact_rule.name)
-        evidence.append(json.dumps({"identifier": ident, "value": value}))
-    parts.append(
-        Edges(
-            np.array(ea, np.int64),
-            np.array(eb, np.int64),
-            np.array(ep, np.int64),
-            np.ones(len(ea)),
-            np.array(ec, bool),
-        )
+    ).to_arrow_table()
+    idents = table.column("identifier").to_numpy(zero_copy_only=False)
+    known = (
+        np.array([i in exact_for for i in idents], dtype=bool) if len(idents) else np.zeros(0, bool)
     )
+    ea = table.column("a").to_numpy()[known].astype(np.int64)
+    eb = table.column("b").to_numpy()[known].astype(np.int64)
+    idents = idents[known]
+    values = table.column("value").to_numpy(zero_copy_only=False)[known]
+    ep = np.array([exact_for[i][0] for i in idents], dtype=np.int64)
+    ec = np.array([exact_for[i][1].require_compatible_names for i in idents], dtype=bool)
+    rule_names.extend(exact_for[i][1].name for i in idents)
+    parts.append(Edges(ea, eb, ep, np.ones(len(ea)), ec))
     stats: dict[str, object] = {"records": n, "shared_identifiers": shared, "exact_links": len(ea)}
 
     features: FeatureArrays | None = None
@@ -143,14 +143,14 @@ def resolve(
     edges = Edges.concat(parts)
 
     limited: dict[str, dict[int, frozenset[str]]] = defaultdict(dict)
-    idents = [i for i in config.limits if i != "date_of_birth"]
-    if idents:
-        placeholders = ", ".join("?" for _ in idents)
-        for rid, ident, values in con.execute(
+    limited_idents = [i for i in config.limits if i != "date_of_birth"]
+    if limited_idents:
+        placeholders = ", ".join("?" for _ in limited_idents)
+        for rid, ident, held in con.execute(
             f"SELECT rid, identifier, list(DISTINCT value) FROM id_keys WHERE identifier IN ({placeholders}) GROUP BY ALL",
-            idents,
+            limited_idents,
         ).fetchall():
-            limited[ident][rid] = frozenset(values)
+            limited[ident][rid] = frozenset(held)
     if "date_of_birth" in config.limits:
         for rid, dob in con.execute(
             "SELECT rid, CAST(date_of_birth AS VARCHAR) FROM id_features WHERE date_of_birth IS NOT NULL"
@@ -165,4 +165,4 @@ def resolve(
     clustering = cluster(n, edges, limited=limited, limits=config.limits, names=names, never=never)
     stats["refused_links"] = dict(clustering.refused)
     stats["overrides"] = {"never_merge": len(never), "always_merge": len(always)}
-    return Resolution(records, clustering, edges, rule_names, evidence, stats)
+    return Resolution(records, clustering, edges, rule_names, (idents, values), evidence, stats)
