@@ -101,8 +101,12 @@ class _Groups:
                     return f"limit:{ident}"
         if check_names:
             na, nb = self.names.get(ra), self.names.get(rb)
-            if na and nb and not all(first_names_compatible(x, y) for x in na for y in nb):
-                return "different_first_names"
+            if na and nb:
+                small, large = (na, nb) if len(na) <= len(nb) else (nb, na)
+                # Every first name of the smaller group must fit one of the other's (a typo
+                # of a nickname still fits the person's other spellings).
+                if not all(any(first_names_compatible(x, y) for y in large) for x in small):
+                    return "different_first_names"
         fa, fb = self.never.get(ra), self.never.get(rb)
         if fa or fb:
             ma, mb = self.members.get(ra, [ra]), self.members.get(rb, [rb])
