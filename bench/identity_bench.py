@@ -264,16 +264,18 @@ def load_demo(folder: Path) -> tuple[list[dict], dict[int, str]]:
 
     import duckdb
 
-    from cdp.config import load_project
+    import yaml
 
-    project = load_project(folder, resolve_secrets=False)
+    # Read the warehouse path straight from cdp.yml: the bench needs no connector plugins.
+    spec = yaml.safe_load((folder / "cdp.yml").read_text(encoding="utf-8")) or {}
+    warehouse_path = folder / ((spec.get("warehouse") or {}).get("path") or ".cdp/warehouse.duckdb")
     truth: dict[tuple[str, str], str] = {}
     with open(folder / "truth" / "records.csv", newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             truth[(row["source"], row["record_id"])] = row["person_id"]
     ids = {p: i for i, p in enumerate(sorted(set(truth.values())))}
     con = duckdb.connect()
-    con.execute(f"ATTACH '{project.warehouse_path}' AS wh (READ_ONLY)")
+    con.execute(f"ATTACH '{warehouse_path}' AS wh (READ_ONLY)")
     cur = con.execute(
         "SELECT * FROM wh.staging.customer_records WHERE NOT coalesce(deleted, false)"
     )

@@ -70,6 +70,7 @@ COMPARISONS: dict[str, Comparison] = {
         Comparison("postcode", "levenshtein", (0.8,)),
         Comparison("city", "jaro_winkler", (0.9,)),
         Comparison("email_local", "jaro_winkler", (0.88,)),
+        Comparison("phone", "exact", ()),
     )
 }
 

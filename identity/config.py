@@ -15,7 +15,10 @@ limit forces a choice).
       limits: {shopify_customer_id: 1, date_of_birth: 1}
       blocklist: {email: [info@acme.com]}
       shared_identifier_max_people: 1
-      survivorship: {default: most_recent, email: {strategy: source_priority, sources: [shop]}}
+      survivorship:
+        default: most_recent
+        source_priority: [shop, crm]
+        fields: {email: source_priority, first_name: {strategy: most_frequent}}
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ FUZZY_FIELDS = (
     "postcode",
     "city",
     "email_local",
+    "phone",
 )
 
 
