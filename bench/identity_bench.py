@@ -263,7 +263,6 @@ def load_demo(folder: Path) -> tuple[list[dict], dict[int, str]]:
     import csv
 
     import duckdb
-
     import yaml
 
     # Read the warehouse path straight from cdp.yml: the bench needs no connector plugins.
