@@ -381,17 +381,38 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _resolve_child(db: str, run_id: str, queue) -> None:  # type: ignore[no-untyped-def]
+def bench_config(fuzzy: str):  # type: ignore[no-untyped-def]
+    """The default rules, or with hand-set thresholds in place of the Fellegi-Sunter rule."""
+    from identity.config import DEFAULT_RULES, FuzzyRule, IdentityConfig
+
+    if fuzzy == "fs":
+        return IdentityConfig()
+    rules = [r for r in DEFAULT_RULES if r.kind == "exact"]
+    rules.append(
+        FuzzyRule(
+            kind="fuzzy",
+            name="hand_set",
+            block_on=[
+                ["last_name", "postcode"],
+                ["first_name", "date_of_birth"],
+                ["last_name", "date_of_birth"],
+            ],
+            min_similarity={"first_name": 0.9, "last_name": 0.9, "street": 0.85},
+        )
+    )
+    return IdentityConfig(rules=rules)
+
+
+def _resolve_child(db: str, run_id: str, queue, fuzzy: str = "fs") -> None:  # type: ignore[no-untyped-def]
     """One resolution in a fresh process, so its time and peak memory are its own."""
     from identity.apply import apply_resolution
-    from identity.config import IdentityConfig
     from identity.resolve import resolve
     from identity.store import ensure_tables
     from warehouse.connection import connect
 
     con = connect(Path(db))
     ensure_tables(con)
-    config = IdentityConfig()
+    config = bench_config(fuzzy)
     started = time.perf_counter()
     res = resolve(con, config)
     resolved = time.perf_counter()
@@ -401,12 +422,12 @@ def _resolve_child(db: str, run_id: str, queue) -> None:  # type: ignore[no-unty
     con.close()
 
 
-def _resolve_in_child(db: Path, run_id: str) -> tuple[float, float, float, dict]:
+def _resolve_in_child(db: Path, run_id: str, fuzzy: str = "fs") -> tuple[float, float, float, dict]:
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_resolve_child, args=(str(db), run_id, queue))
+    proc = ctx.Process(target=_resolve_child, args=(str(db), run_id, queue, fuzzy))
     proc.start()
     out = queue.get()
     proc.join()
@@ -414,7 +435,7 @@ def _resolve_in_child(db: Path, run_id: str) -> tuple[float, float, float, dict]
 
 
 def run_cdp(
-    db: Path, records: list[dict], incremental: bool
+    db: Path, records: list[dict], incremental: bool, fuzzy: str = "fs"
 ) -> tuple[dict, dict[tuple[str, str], str]]:
     from warehouse.connection import connect
 
@@ -422,7 +443,7 @@ def run_cdp(
     con = connect(db)
     load_staging(con, records[:cut])
     con.close()
-    full, resolve_s, peak, stats = _resolve_in_child(db, "bench-full")
+    full, resolve_s, peak, stats = _resolve_in_child(db, "bench-full", fuzzy)
     figures = {
         "full_seconds": full,
         "resolve_seconds": resolve_s,
@@ -527,6 +548,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--data", type=Path, help="a demo project folder (cdp demo) with truth/records.csv"
     )
+    parser.add_argument(
+        "--fuzzy",
+        choices=["fs", "hand", "both"],
+        default="fs",
+        help="fuzzy rule: Fellegi-Sunter with EM (default), hand-set thresholds, or both",
+    )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     households: dict[int, str] = {}
@@ -547,28 +574,35 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"{len(records):,} records of {len(set(truth.values())):,} people ready in {time.perf_counter() - t0:.1f}s"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        figures, predicted = run_cdp(Path(tmp) / "bench.duckdb", records, args.incremental)
-    if args.incremental:
-        truth = {k: v for k, v in truth.items() if k in predicted}
-    q = quality(truth, predicted, households)
-    print(f"\ncdp identity: {figures['records']:,} records, full resolution {figures['full_seconds']:.1f}s "
-          f"(resolve {figures['resolve_seconds']:.1f}s), peak RSS of the resolving process {figures['peak_mb']:,.0f} MB")  # fmt: skip
-    if "incremental_seconds" in figures:
-        print(f"  incremental run adding 1%: {figures['incremental_seconds']:.1f}s "
-              f"({100 * figures['incremental_seconds'] / figures['full_seconds']:.0f}% of full)")  # fmt: skip
-    stats = {k: v for k, v in figures["stats"].items() if not k.endswith("_model")}
-    print(f"  stats: {stats}")
-    rows = [("cdp", q)]
+    rows = []
+    variants = ["fs", "hand"] if args.fuzzy == "both" else [args.fuzzy]
+    all_truth = truth
+    for variant in variants:
+        with tempfile.TemporaryDirectory() as tmp:
+            figures, predicted = run_cdp(
+                Path(tmp) / "bench.duckdb", records, args.incremental, variant
+            )
+        truth = {k: v for k, v in all_truth.items() if k in predicted}
+        q = quality(truth, predicted, households)
+        label = {"fs": "cdp (Fellegi-Sunter)", "hand": "cdp (hand-set)"}[variant]
+        print(f"\n{label}: {figures['records']:,} records, full resolution {figures['full_seconds']:.1f}s "
+              f"(resolve {figures['resolve_seconds']:.1f}s), peak RSS of the resolving process {figures['peak_mb']:,.0f} MB")  # fmt: skip
+        if "incremental_seconds" in figures:
+            print(f"  incremental run adding 1%: {figures['incremental_seconds']:.1f}s "
+                  f"({100 * figures['incremental_seconds'] / figures['full_seconds']:.0f}% of full), "
+                  f"peak RSS {figures['incremental_peak_mb']:,.0f} MB")  # fmt: skip
+        stats = {k: v for k, v in figures["stats"].items() if not k.endswith("_model")}
+        print(f"  stats: {stats}")
+        rows.append((f"cdp-{variant}", q))
     if args.splink:
         seconds, sp = run_splink(records)
         rows.append(("splink", quality(truth, sp, households)))
         print(f"splink: {seconds:.1f}s")
     print(
-        f"\n{'':8} {'precision':>10} {'recall':>8} {'F1':>8} {'profiles':>9} {'people':>8} {'mixed':>6} {'household-mixed':>16}"
+        f"\n{'':10} {'precision':>10} {'recall':>8} {'F1':>8} {'profiles':>9} {'people':>8} {'mixed':>6} {'household-mixed':>16}"
     )
     for name, m in rows:
-        print(f"{name:8} {m['precision']:>10.4f} {m['recall']:>8.4f} {m['f1']:>8.4f} {m['profiles']:>9,} {m['people']:>8,} "
+        print(f"{name:10} {m['precision']:>10.4f} {m['recall']:>8.4f} {m['f1']:>8.4f} {m['profiles']:>9,} {m['people']:>8,} "
               f"{m['mixed_profiles']:>6,} {m['household_mixed_profiles']:>16,}")  # fmt: skip
 
 
