@@ -18,13 +18,20 @@ def run(ctx: StageContext) -> StageResult:
 
     con = ctx.con
     config = ctx.project.config.identity
-    # Creating the (empty) identity tables is harmless even in a plan: it gives it a baseline.
-    ensure_tables(con)
-    with ctx.progress.task("identity: resolving records", total=None):
-        resolution = resolve(con, config, plan=ctx.plan)
     if ctx.plan:
-        outcome = plan_resolution(con, resolution)
+        # A plan computes in a transaction that is rolled back: nothing reaches the warehouse.
+        con.execute("BEGIN TRANSACTION")
+        try:
+            ensure_tables(con)
+            with ctx.progress.task("identity: resolving records (plan)", total=None):
+                resolution = resolve(con, config, plan=True)
+            outcome = plan_resolution(con, resolution)
+        finally:
+            con.execute("ROLLBACK")
     else:
+        ensure_tables(con)
+        with ctx.progress.task("identity: resolving records", total=None):
+            resolution = resolve(con, config)
         outcome = apply_resolution(con, config, resolution, ctx.run_id)
     c = outcome.counts
     verb = "would" if ctx.plan else ""
