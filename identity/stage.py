@@ -1,9 +1,61 @@
-"""Stage runner (placeholder until this stage is built)."""
+"""The identity stage: resolve every live customer record into profiles.
+
+Prints what changed (new profiles, records joining, merges, splits) and, with ``--plan``,
+what would change after editing the identity rules, with samples, writing nothing.
+"""
 
 from __future__ import annotations
 
 from cdp.run import StageContext, StageResult
 
+__all__ = ["run"]
+
 
 def run(ctx: StageContext) -> StageResult:
-    return StageResult(status="skipped", counts={}, errors=["not built yet"])
+    from identity.apply import apply_resolution, plan_resolution
+    from identity.resolve import resolve
+    from identity.store import ensure_tables
+
+    con = ctx.con
+    config = ctx.project.config.identity
+    if ctx.plan:
+        # A plan computes in a transaction that is rolled back: nothing reaches the warehouse.
+        con.execute("BEGIN TRANSACTION")
+        try:
+            ensure_tables(con)
+            with ctx.progress.task("identity: resolving records (plan)", total=None):
+                resolution = resolve(con, config, plan=True)
+            outcome = plan_resolution(con, resolution)
+        finally:
+            con.execute("ROLLBACK")
+    else:
+        ensure_tables(con)
+        with ctx.progress.task("identity: resolving records", total=None):
+            resolution = resolve(con, config)
+        outcome = apply_resolution(con, config, resolution, ctx.run_id)
+    c = outcome.counts
+    verb = "would" if ctx.plan else ""
+    prefix = f"identity (plan): {verb} " if ctx.plan else "identity: "
+    ctx.echo(
+        f"{prefix}{c['records']} records -> {c['profiles']} profiles; "
+        f"{c['new_profiles']} new profiles, {c['joined_records']} records joined, "
+        f"{c['merges']} merges, {c['splits']} splits, {c['moved_records']} moved, "
+        f"{c['removed_records']} removed"
+    )
+    refused: dict[str, int] = resolution.stats.get("refused_links") or {}  # type: ignore[assignment]
+    if refused:
+        ctx.echo(
+            "identity: links refused by guards: "
+            + ", ".join(f"{k}={v}" for k, v in sorted(refused.items()))
+        )
+    if resolution.stats.get("shared_identifiers"):
+        ctx.echo(
+            f"identity: {resolution.stats['shared_identifiers']} shared emails/phones act only with a matching first name"
+        )
+    if ctx.plan:
+        for action in ("merge", "split", "move", "new"):
+            for line in outcome.samples.get(action, [])[:3]:
+                ctx.echo(f"  e.g. {action}: {line}")
+    counts: dict[str, object] = dict(c)
+    counts["refused_links"] = sum(refused.values()) if isinstance(refused, dict) else 0
+    return StageResult(status="succeeded", counts=counts)

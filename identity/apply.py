@@ -1,0 +1,218 @@
+"""Writing a resolution: stable ids, record_profiles, links, journal, golden records.
+
+Everything is written in one transaction: a run killed midway leaves the previous state,
+and running again ends in the same place. A run with nothing new writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from identity.golden import refresh_golden
+from identity.ids import IdAssignment, assign_ids
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from identity.config import IdentityConfig
+    from identity.resolve import Resolution
+
+__all__ = ["Outcome", "apply_resolution", "plan_resolution"]
+
+Key = tuple[str, str]
+
+
+@dataclass
+class Outcome:
+    assignment: IdAssignment
+    profiles: int
+    counts: dict[str, int] = field(default_factory=dict)
+    samples: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _previous(con: duckdb.DuckDBPyConnection) -> tuple[dict[Key, str], dict[str, datetime]]:
+    prev = {
+        (s, r): p
+        for s, r, p in con.execute(
+            "SELECT source, record_id, profile_id FROM identity.record_profiles"
+        ).fetchall()
+    }
+    created = dict(
+        con.execute("SELECT profile_id, created_at FROM identity.profile_ids").fetchall()
+    )
+    return prev, created
+
+
+def plan_resolution(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> Outcome:
+    prev, created = _previous(con)
+    labels = resolution.clustering.labels.tolist()
+    assignment = assign_ids(resolution.records, labels, prev, created)
+    counts = {
+        "records": len(resolution.records),
+        "profiles": len(set(labels)),
+        "new_profiles": assignment.count("new"),
+        "merges": assignment.count("merge"),
+        "splits": assignment.count("split"),
+        "joined_records": assignment.count("join"),
+        "moved_records": assignment.count("move"),
+        "removed_records": assignment.count("remove"),
+    }
+    samples: dict[str, list[str]] = {}
+    for change in assignment.changes:
+        bucket = samples.setdefault(change.action, [])
+        if len(bucket) < 5:
+            text = change.profile_id
+            if change.other_profile_id:
+                text += f" <- {change.other_profile_id}"
+            if change.record:
+                text += f" ({change.record[0]}:{change.record[1]})"
+            bucket.append(text)
+    return Outcome(assignment, counts["profiles"], counts, samples)
+
+
+def apply_resolution(
+    con: duckdb.DuckDBPyConnection, config: IdentityConfig, resolution: Resolution, run_id: str
+) -> Outcome:
+    import pyarrow as pa
+
+    outcome = plan_resolution(con, resolution)
+    assignment = outcome.assignment
+    now = datetime.now(UTC)
+    records = resolution.records
+    labels = resolution.clustering.labels
+    pid_of = [assignment.group_ids[int(label)] for label in labels]
+    mapping = pa.table(
+        {
+            "source": [r[0] for r in records],
+            "record_id": [r[1] for r in records],
+            "profile_id": pid_of,
+        }
+    )
+    accepted = resolution.clustering.accepted.tolist()
+    edges = resolution.edges
+    a_idx = edges.a[accepted].tolist() if accepted else []
+    b_idx = edges.b[accepted].tolist() if accepted else []
+    links = pa.table(
+        {
+            "profile_id": pa.array([pid_of[a] for a in a_idx], pa.string()),
+            "source_a": pa.array([records[a][0] for a in a_idx], pa.string()),
+            "record_id_a": pa.array([records[a][1] for a in a_idx], pa.string()),
+            "source_b": pa.array([records[b][0] for b in b_idx], pa.string()),
+            "record_id_b": pa.array([records[b][1] for b in b_idx], pa.string()),
+            "rule": pa.array([resolution.rule_names[i] for i in accepted], pa.string()),
+            "score": pa.array([float(edges.score[i]) for i in accepted], pa.float64()),
+            "evidence": pa.array([resolution.evidence(i) for i in accepted], pa.string()),
+        }
+    )
+    # The link that brought each record in, for the journal's evidence.
+    via: dict[Key, int] = {}
+    for k, i in enumerate(accepted):
+        via.setdefault(records[b_idx[k]], i)
+        via.setdefault(records[a_idx[k]], i)
+    journal_rows = []
+    for change in assignment.changes:
+        rule, evidence, score = None, None, None
+        if change.record is not None and change.record in via:
+            i = via[change.record]
+            rule, evidence, score = (
+                resolution.rule_names[i],
+                resolution.evidence(i),
+                float(edges.score[i]),
+            )
+        journal_rows.append(
+            (run_id, now, change.action, change.profile_id, change.other_profile_id,
+             change.record[0] if change.record else None, change.record[1] if change.record else None,
+             rule, evidence, score)
+        )  # fmt: skip
+    con.execute("BEGIN TRANSACTION")
+    try:
+        # Only rows that differ are deleted or inserted: unchanged profiles are not touched.
+        con.register("id_mapping", mapping)
+        con.execute(
+            """DELETE FROM identity.record_profiles rp WHERE NOT EXISTS (
+                SELECT 1 FROM id_mapping m WHERE m.source = rp.source AND m.record_id = rp.record_id
+                AND m.profile_id = rp.profile_id)"""
+        )
+        con.execute(
+            """INSERT INTO identity.record_profiles SELECT m.source, m.record_id, m.profile_id
+            FROM id_mapping m WHERE NOT EXISTS (
+                SELECT 1 FROM identity.record_profiles rp WHERE m.source = rp.source
+                AND m.record_id = rp.record_id AND m.profile_id = rp.profile_id)"""
+        )
+        con.unregister("id_mapping")
+        con.register("id_links_new", links)
+        same = " AND ".join(
+            f"l.{c} = n.{c}"
+            for c in ("profile_id", "source_a", "record_id_a", "source_b", "record_id_b", "rule")
+        )
+        con.execute(
+            f"DELETE FROM identity.links l WHERE NOT EXISTS (SELECT 1 FROM id_links_new n WHERE {same})"
+        )
+        con.execute(
+            "INSERT INTO identity.links SELECT n.profile_id, n.source_a, n.record_id_a, n.source_b, n.record_id_b, "
+            f"n.rule, n.score, CAST(n.evidence AS JSON) FROM id_links_new n "
+            f"WHERE NOT EXISTS (SELECT 1 FROM identity.links l WHERE {same})"
+        )
+        con.unregister("id_links_new")
+        if journal_rows:
+            names = [
+                "run_id",
+                "logged_at",
+                "action",
+                "profile_id",
+                "other_profile_id",
+                "source",
+                "record_id",
+                "rule",
+                "evidence",
+                "score",
+            ]
+            cols = list(zip(*journal_rows, strict=True))
+            con.register(
+                "id_journal_new",
+                pa.table(
+                    {
+                        n: pa.array(list(c))
+                        if n != "evidence" and n != "rule" and n != "score"
+                        else pa.array(list(c), pa.float64() if n == "score" else pa.string())
+                        for n, c in zip(names, cols, strict=True)
+                    }
+                ),
+            )
+            con.execute(
+                f"INSERT INTO identity.merge_journal SELECT {', '.join(names[:8])}, CAST(evidence AS JSON), score FROM id_journal_new"
+            )
+            con.unregister("id_journal_new")
+        if assignment.created:
+            con.register(
+                "id_ids_new",
+                pa.table(
+                    {
+                        "profile_id": assignment.created,
+                        "created_at": pa.array(
+                            [now] * len(assignment.created), pa.timestamp("us", tz="UTC")
+                        ),
+                    }
+                ),
+            )
+            con.execute(
+                "INSERT INTO identity.profile_ids (profile_id, created_at) SELECT profile_id, created_at FROM id_ids_new"
+            )
+            con.unregister("id_ids_new")
+        for retired, into in assignment.retired.items():
+            con.execute(
+                "UPDATE identity.profile_ids SET retired_at = ?, retired_into = ? WHERE profile_id = ?",
+                [now, into, retired],
+            )
+        upserted, deleted = refresh_golden(
+            con, config.survivorship, "identity.record_profiles", now
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    outcome.counts["golden_records_written"] = upserted
+    outcome.counts["golden_records_deleted"] = deleted
+    return outcome

@@ -1,0 +1,133 @@
+"""Candidate links, as SQL over the feature tables (built with sqlglot).
+
+* Shared identifiers: an email or phone seen with more clearly different people than
+  ``shared_identifier_max_people`` (a household inbox, an office line) stops being identity on
+  its own: its key is qualified by the first name, so only records of the same person link.
+* Exact edges: records sharing an identifier (every pair in small groups, a star around the
+  first record in large ones).
+* Fuzzy candidates: pairs sharing a blocking key (e.g. last name + postcode), blocks capped so
+  a common value cannot explode into millions of pairs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlglot
+from sqlglot import exp
+
+from identity.compare import first_names_compatible
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from identity.config import IdentityConfig
+
+__all__ = ["MAX_BLOCK", "candidate_pairs_sql", "exact_edges", "mark_shared_identifiers"]
+
+#: Records sharing one blocking key beyond this many are not compared (a junk-like key).
+MAX_BLOCK = 50
+#: Groups of records sharing an identifier up to this size are linked pairwise.
+CLIQUE_MAX = 12
+#: Blocking on "first_name" uses the nickname-folded name.
+_BLOCK_COLUMN = {"first_name": "first_canon"}
+
+
+def _people(names: list[tuple[str, str]]) -> int:
+    """How many clearly different people a list of (written, folded) first names stands for."""
+    groups: list[tuple[str, str]] = []
+    for name in sorted(names):
+        if not any(first_names_compatible(name, g) for g in groups):
+            groups.append(name)
+    return len(groups)
+
+
+def mark_shared_identifiers(con: duckdb.DuckDBPyConnection, config: IdentityConfig) -> int:
+    """Qualify shared emails/phones in ``id_keys`` by first name; returns how many."""
+    rows = con.execute(
+        """SELECT k.identifier, k.value, list(DISTINCT [split_part(f.first_name, ' ', 1), f.first_canon]) FILTER (f.first_canon IS NOT NULL)
+        FROM id_keys k JOIN id_features f USING (rid)
+        WHERE k.identifier IN ('email', 'phone')
+        GROUP BY ALL HAVING count(DISTINCT f.first_canon) > 1"""
+    ).fetchall()
+    shared = [
+        (i, v) for i, v, names in rows if _people(names) > config.shared_identifier_max_people
+    ]
+    con.execute("CREATE OR REPLACE TEMP TABLE id_shared (identifier VARCHAR, value VARCHAR)")
+    if shared:
+        import pyarrow as pa
+
+        con.register(
+            "id_shared_new",
+            pa.table({"identifier": [s[0] for s in shared], "value": [s[1] for s in shared]}),
+        )
+        con.execute("INSERT INTO id_shared SELECT * FROM id_shared_new")
+        con.unregister("id_shared_new")
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE id_keys AS
+            SELECT k.rid, k.identifier,
+                CASE WHEN s.value IS NULL THEN k.value ELSE k.value || ' & first_name=' || f.first_canon END AS value
+            FROM id_keys k
+            JOIN id_features f USING (rid)
+            LEFT JOIN id_shared s ON s.identifier = k.identifier AND s.value = k.value
+            WHERE s.value IS NULL OR f.first_canon IS NOT NULL"""
+        )
+    return len(shared)
+
+
+def exact_edges(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``id_exact_edges(a, b, identifier, value)`` with a < b."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE id_exact_edges AS
+        WITH g AS (
+            SELECT rid, identifier, value,
+                count(*) OVER (PARTITION BY identifier, value) AS n,
+                min(rid) OVER (PARTITION BY identifier, value) AS first_rid
+            FROM id_keys
+        )
+        SELECT l.rid AS a, r.rid AS b, l.identifier, l.value
+        FROM g l JOIN g r ON l.identifier = r.identifier AND l.value = r.value AND l.rid < r.rid
+        WHERE l.n BETWEEN 2 AND {CLIQUE_MAX}
+        UNION
+        SELECT first_rid AS a, rid AS b, identifier, value
+        FROM g WHERE n > {CLIQUE_MAX} AND rid <> first_rid"""
+    )
+
+
+def _block_query(fields: list[str]) -> exp.Select:
+    cols = [_BLOCK_COLUMN.get(f, f) for f in fields]
+    not_null = exp.and_(*[exp.column(c).is_(exp.null()).not_() for c in cols])
+    block = (
+        sqlglot.select("rid", *cols)
+        .from_("id_features")
+        .where(not_null)
+        .qualify(
+            exp.LTE(
+                this=exp.Window(
+                    this=exp.Count(this=exp.Star()),
+                    partition_by=[exp.column(c) for c in cols],
+                ),
+                expression=exp.Literal.number(MAX_BLOCK),
+            )
+        )
+    )
+    on = exp.and_(
+        *[exp.EQ(this=exp.column(c, "l"), expression=exp.column(c, "r")) for c in cols],
+        exp.LT(this=exp.column("rid", "l"), expression=exp.column("rid", "r")),
+    )
+    return (
+        sqlglot.select(exp.column("rid", "l").as_("a"), exp.column("rid", "r").as_("b"))
+        .from_(block.subquery("l"))
+        .join(block.subquery("r"), on=on)
+    )
+
+
+def candidate_pairs_sql(block_on: list[list[str]]) -> str:
+    """One DuckDB query returning distinct candidate pairs ``(a, b)`` with a < b."""
+    queries = [_block_query(fields) for fields in block_on]
+    union: exp.Query = queries[0]
+    for query in queries[1:]:
+        union = exp.union(union, query, distinct=True)
+    if len(queries) == 1:
+        union = sqlglot.select("a", "b").from_(union.subquery("p")).distinct()
+    return union.sql(dialect="duckdb")

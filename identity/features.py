@@ -1,0 +1,186 @@
+"""Match features of every live customer record, computed in DuckDB.
+
+Normalizing in Python is the slow part, so it runs once per *distinct raw value*, and the
+results persist in ``identity.normalized_values`` (kind, raw, region -> value): a later run
+normalizes only values it has never seen. The features table then is one SQL join.
+
+Output: the temp table ``id_features`` with a dense, deterministic ``rid`` (rank of
+``source, record_id``) and the normalized fields, and ``id_keys(rid, identifier, value)`` with
+every exact identifier (email, phone, external ids), junk removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from identity import normalize as nz
+from identity.junk import is_junk
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from identity.config import IdentityConfig
+
+__all__ = ["CACHE_TABLE", "build_features"]
+
+CACHE_TABLE = "identity.normalized_values"
+
+CACHE_DDL = f"""
+CREATE TABLE IF NOT EXISTS {CACHE_TABLE} (
+    kind VARCHAR NOT NULL, raw VARCHAR NOT NULL, region VARCHAR NOT NULL, value VARCHAR
+)"""
+
+
+def _first(raw: str, region: str) -> str | None:
+    name = nz.normalize_name(raw)
+    return None if is_junk("name", name) else name
+
+
+def _first_canon(raw: str, region: str) -> str | None:
+    name = _first(raw, region)
+    return nz.canonical_first_name(name) if name else None
+
+
+def _email(raw: str, region: str) -> str | None:
+    email = nz.normalize_email(raw)
+    return None if email is None or is_junk("email", email) else nz.email_match_key(email)
+
+
+def _phone(raw: str, region: str) -> str | None:
+    phone = nz.normalize_phone(raw, region.lstrip("@") or None)
+    return None if is_junk("phone", phone) else phone
+
+
+#: kind -> (raw column, region column or None, normalizer(raw, region))
+KINDS: dict[str, tuple[str, str | None, Callable[[str, str], str | None]]] = {
+    "email": ("email", None, _email),
+    "email_clean": ("email", None, lambda raw, _: nz.normalize_email(raw)),
+    "phone": ("phone", "country", _phone),
+    "first_name": ("first_name", None, _first),
+    "first_canon": ("first_name", None, _first_canon),
+    "last_name": ("last_name", None, _first),
+    "street": ("street", None, lambda raw, _: nz.normalize_street(raw)),
+    "postcode": (
+        "postcode",
+        "country",
+        lambda raw, region: nz.normalize_postcode(raw, region.lstrip("@") or None),
+    ),
+    "city": ("city", None, lambda raw, _: nz.normalize_city(raw)),
+    "country": ("country", None, lambda raw, _: nz.normalize_country(raw)),
+}
+
+
+def _region_sql(column: str | None, default: str) -> str:
+    if column is None:
+        return "''"
+    return f"coalesce(c.\"{column}\", '@{default}')"
+
+
+def _fill_cache(con: duckdb.DuckDBPyConnection, cache: str, config: IdentityConfig) -> int:
+    """Normalize the raw values the cache has not seen; returns how many were new."""
+    import pyarrow as pa
+
+    added = 0
+    for kind, (column, region_col, fn) in KINDS.items():
+        region = _region_sql(region_col, config.default_region)
+        rows = con.execute(
+            f"""SELECT DISTINCT CAST(c."{column}" AS VARCHAR) AS raw, {region} AS region
+            FROM staging.customer_records c
+            WHERE c."{column}" IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM {cache} n WHERE n.kind = ? AND n.raw = CAST(c."{column}" AS VARCHAR)
+                AND n.region = {region})""",
+            [kind],
+        ).fetchall()
+        if not rows:
+            continue
+        extra = frozenset(config.blocklist.get(kind, ()))
+        values = []
+        for raw, reg in rows:
+            value = fn(raw, reg)
+            values.append(None if value in extra else value)
+        batch = pa.table(
+            {
+                "kind": pa.array([kind] * len(rows), pa.string()),
+                "raw": pa.array([r[0] for r in rows], pa.string()),
+                "region": pa.array([r[1] for r in rows], pa.string()),
+                "value": pa.array(values, pa.string()),
+            }
+        )
+        con.register("id_new_values", batch)
+        con.execute(f"INSERT INTO {cache} SELECT * FROM id_new_values")
+        con.unregister("id_new_values")
+        added += len(rows)
+    return added
+
+
+def _join(kind: str, config: IdentityConfig) -> str:
+    column, region_col, _ = KINDS[kind]
+    region = _region_sql(region_col, config.default_region)
+    return (
+        f"LEFT JOIN {{cache}} n_{kind} ON n_{kind}.kind = '{kind}' "
+        f'AND n_{kind}.raw = CAST(c."{column}" AS VARCHAR) AND n_{kind}.region = {region}'
+    )
+
+
+def build_features(con: duckdb.DuckDBPyConnection, config: IdentityConfig, *, plan: bool) -> int:
+    """Create the temp tables ``id_features`` and ``id_keys``; returns the number of records."""
+    con.execute(CACHE_DDL)
+    cache = CACHE_TABLE
+    if plan:  # compute, but leave the warehouse as it is
+        con.execute(f"CREATE OR REPLACE TEMP TABLE id_cache AS SELECT * FROM {CACHE_TABLE}")
+        cache = "id_cache"
+    _fill_cache(con, cache, config)
+    joins = "\n".join(_join(kind, config) for kind in KINDS).replace("{cache}", cache)
+    dob_junk = "', '".join(["1900-01-01", "1901-01-01", "1970-01-01"])
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE id_features AS
+        SELECT CAST(row_number() OVER (ORDER BY c.source, c.record_id) - 1 AS BIGINT) AS rid,
+            c.source, c.record_id,
+            n_email.value AS email, n_email_clean.value AS email_clean, n_phone.value AS phone,
+            n_first_name.value AS first_name, n_first_canon.value AS first_canon,
+            n_last_name.value AS last_name,
+            CASE WHEN c.date_of_birth BETWEEN DATE '1900-01-02' AND current_date
+                 AND CAST(c.date_of_birth AS VARCHAR) NOT IN ('{dob_junk}')
+                 THEN c.date_of_birth END AS date_of_birth,
+            n_street.value AS street, n_postcode.value AS postcode, n_city.value AS city,
+            n_country.value AS country,
+            nullif(split_part(n_email.value, '@', 1), '') AS email_local,
+            c.external_ids, c.updated_at, c.created_at
+        FROM (SELECT * FROM staging.customer_records
+              WHERE NOT coalesce(deleted, false) AND source IS NOT NULL AND record_id IS NOT NULL
+              QUALIFY row_number() OVER (PARTITION BY source, record_id
+                                         ORDER BY updated_at DESC NULLS LAST) = 1) c
+        {joins}"""
+    )
+    ext_extra = {k: v for k, v in config.blocklist.items() if k not in KINDS}
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE id_keys AS
+        SELECT rid, 'email' AS identifier, email AS value FROM id_features WHERE email IS NOT NULL
+        UNION ALL
+        SELECT rid, 'phone', phone FROM id_features WHERE phone IS NOT NULL
+        UNION ALL
+        SELECT rid, k AS identifier, trim(v) AS value FROM (
+            SELECT rid, unnest(map_keys(external_ids)) AS k, unnest(map_values(external_ids)) AS v
+            FROM id_features WHERE external_ids IS NOT NULL)
+        WHERE v IS NOT NULL AND trim(v) <> ''"""
+    )
+    # External ids: placeholders and the project's blocklist never identify anybody.
+    ext = con.execute(
+        "SELECT DISTINCT identifier, value FROM id_keys WHERE identifier NOT IN ('email', 'phone')"
+    ).fetchall()
+    junk = [(i, v) for i, v in ext if is_junk(i, v, frozenset(ext_extra.get(i, ())))]
+    if junk:
+        import pyarrow as pa
+
+        con.register(
+            "id_junk",
+            pa.table({"identifier": [j[0] for j in junk], "value": [j[1] for j in junk]}),
+        )
+        con.execute(
+            "DELETE FROM id_keys USING id_junk j "
+            "WHERE id_keys.identifier = j.identifier AND id_keys.value = j.value"
+        )
+        con.unregister("id_junk")
+    count = con.execute("SELECT count(*) FROM id_features").fetchall()[0][0]
+    return int(count)

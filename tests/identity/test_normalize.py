@@ -1,0 +1,187 @@
+"""Normalizers: tables of valid and invalid inputs, plus properties (idempotence)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from identity.normalize import (
+    canonical_first_name,
+    clean_name,
+    email_match_key,
+    normalize_city,
+    normalize_country,
+    normalize_date_of_birth,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    normalize_postcode,
+    normalize_region,
+    normalize_street,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  Ann@Example.COM ", "ann@example.com"),
+        ("mailto:ann@example.com", "ann@example.com"),
+        ("<ann@example.com>", "ann@example.com"),
+        ("ann.lee+news@gmail.com", "ann.lee+news@gmail.com"),
+        ("ann@", None),
+        ("ann@example", None),
+        ("not an email", None),
+        ("n/a", None),
+        ("", None),
+        (None, None),
+        ("a..b@example.com", None),
+    ],
+)
+def test_normalize_email(raw: str | None, expected: str | None) -> None:
+    assert normalize_email(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("J.Doe+shop@GoogleMail.com", "jdoe@gmail.com"),
+        ("j.doe@gmail.com", "jdoe@gmail.com"),
+        ("ann+tag@outlook.com", "ann@outlook.com"),
+        ("ann-tag@yahoo.com", "ann@yahoo.com"),
+        ("ann.lee+tag@example.com", "ann.lee+tag@example.com"),  # unknown provider: untouched
+        ("+tag@gmail.com", None),
+        ("bad", None),
+    ],
+)
+def test_email_match_key(raw: str, expected: str | None) -> None:
+    assert email_match_key(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        ("(415) 555-0123", None, "+14155550123"),
+        ("415.555.0123", "US", "+14155550123"),
+        ("+1 415 555 0123", "gb", "+14155550123"),
+        ("001 415 555 0123", None, "+14155550123"),
+        ("020 7946 0958", "United Kingdom", "+442079460958"),
+        ("07911 123456", "gb", "+447911123456"),
+        ("030 1234567", "DE", "+49301234567"),
+        ("415-555-0123 ext. 12", None, "+14155550123"),
+        ("0000000000", None, None),
+        ("123", None, None),
+        ("n/a", None, None),
+        (None, None, None),
+    ],
+)
+def test_normalize_phone(raw: str | None, region: str | None, expected: str | None) -> None:
+    assert normalize_phone(raw, region) == expected
+
+
+def test_names() -> None:
+    assert clean_name("José O'Brien-Smith", keep_accents=True) == "josé obrien smith"
+    assert clean_name("  JOSÉ  ", keep_accents=False) == "jose"
+    assert normalize_name("Zoë") == "zoe"
+    assert normalize_name("!!!") is None
+    assert canonical_first_name("Bob") == "robert"
+    assert canonical_first_name("Dr. Liz") == "elizabeth"
+    assert canonical_first_name("Robert James") == "robert"
+    assert canonical_first_name("Xavier") == "xavier"
+    assert canonical_first_name(None) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "expected"),
+    [
+        ("94105-1234", "US", "94105"),
+        ("94105", None, "94105"),
+        ("2134", "us", "02134"),
+        ("SW1A 1AA", "gb", "sw1a1aa"),
+        ("75008", "fr", "75008"),
+        ("  ", None, None),
+    ],
+)
+def test_normalize_postcode(raw: str, country: str | None, expected: str | None) -> None:
+    assert normalize_postcode(raw, country) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("US", "us"), ("usa", "us"), ("United States", "us"), ("U.K.", "gb"), ("GBR", "gb"),
+     ("Deutschland", "de"), ("fr", "fr"), ("Atlantis", None), (None, None)],
+)  # fmt: skip
+def test_normalize_country(raw: str | None, expected: str | None) -> None:
+    assert normalize_country(raw) == expected
+
+
+def test_places_and_streets() -> None:
+    assert normalize_region("California") == "ca"
+    assert normalize_region("CA") == "ca"
+    assert normalize_region("Île-de-France") == "iledefrance"
+    assert normalize_city("St. Louis") == "saint louis"
+    assert normalize_city("SAN  FRANCISCO ") == "san francisco"
+    assert normalize_street("123 Main Street, Apt. 4") == "123 main st apt 4"
+    assert normalize_street("123 main st #4") == "123 main st apt 4"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1985-04-03", date(1985, 4, 3)),
+        ("1985-04-03T00:00:00Z", date(1985, 4, 3)),
+        ("04/03/1985", date(1985, 4, 3)),
+        ("25/12/1985", date(1985, 12, 25)),
+        ("03.04.1985", date(1985, 4, 3)),
+        ("April 3, 1985", date(1985, 4, 3)),
+        (date(1985, 4, 3), date(1985, 4, 3)),
+        ("1850-01-01", None),
+        ("2999-01-01", None),
+        ("yesterday", None),
+        (None, None),
+    ],
+)
+def test_normalize_date_of_birth(raw: object, expected: date | None) -> None:
+    assert normalize_date_of_birth(raw) == expected
+
+
+@given(st.text(max_size=40))
+def test_normalizers_never_raise_and_are_idempotent(text: str) -> None:
+    for fn in (normalize_email, email_match_key, normalize_name, normalize_city, normalize_street):
+        once = fn(text)
+        assert once is None or fn(once) == once
+    assert normalize_phone(text) in (None, normalize_phone(normalize_phone(text)))
+    normalize_postcode(text)
+    normalize_country(text)
+    normalize_region(text)
+    normalize_date_of_birth(text)
+
+
+@given(st.emails())
+def test_valid_emails_normalize(email: str) -> None:
+    normalized = normalize_email(email)
+    if normalized is not None:
+        assert normalized == normalized.strip().lower()
+        key = email_match_key(email)
+        assert key is None or "@" in key
+
+
+@given(
+    st.integers(min_value=2_000_000_000, max_value=9_999_999_999), st.sampled_from(["", "1", "+1 "])
+)
+def test_north_american_fast_path_agrees_with_phonenumbers(number: int, prefix: str) -> None:
+    import phonenumbers
+
+    text = prefix + str(number)
+    try:
+        parsed = phonenumbers.parse(text, "US")
+        expected = (
+            phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+            if phonenumbers.is_valid_number(parsed)
+            else None
+        )
+    except phonenumbers.NumberParseException:
+        expected = None
+    assert normalize_phone(text, "US") == expected
