@@ -115,4 +115,8 @@ def cli(ctx: click.Context, project_dir: Path, debug: bool) -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
+    import signal
+
+    # `cdp profiles show x | head` ends quietly when head stops reading.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     return cli.main(args=sys.argv[1:] if argv is None else argv, prog_name="cdp")
