@@ -23,6 +23,16 @@ LINKS_SQL = """
 CREATE OR REPLACE TABLE identity.record_profiles AS
 SELECT 'shop' AS source, 'c' || i AS record_id, 'p' || i AS profile_id FROM range(?) AS t(i)
 """
+# The customer records behind those profiles, so that a real identity run finds them again
+# (and, as records keep their profile, under the same ids).
+RECORDS_SQL = """
+INSERT INTO staging.customer_records (source, record_id, email, first_name, last_name, country,
+                                      consent_email, consent_sms, created_at, updated_at)
+SELECT 'shop', 'c' || i, 'user' || i || '@example.com', 'First' || i, 'Last' || i,
+       CASE WHEN i % 2 = 0 THEN 'US' ELSE 'DE' END, true, false,
+       TIMESTAMPTZ '2025-01-01', TIMESTAMPTZ '2025-01-01'
+FROM range(?) AS t(i)
+"""
 # profile i (i < n) orders i % 5 times, the last one (i % 40) days before NOW, 100 each
 ORDERS_SQL = """
 INSERT INTO staging.events (source, event_id, record_id, email, event, "timestamp", revenue)
@@ -38,6 +48,8 @@ def fill(db: Path, profiles: int = 50) -> None:
         ensure_layout(con)
         con.execute(GOLDEN_SQL, [profiles])
         con.execute(LINKS_SQL, [profiles])
+        con.execute("DELETE FROM staging.customer_records")
+        con.execute(RECORDS_SQL, [profiles])
         con.execute("DELETE FROM staging.events")
         con.execute(ORDERS_SQL, [profiles])
     finally:
