@@ -176,6 +176,22 @@ class HttpClient:
         return {"requests": self.requests, "retried_requests": self.retried_requests}
 
 
+class HttpDestination:
+    """What every HTTP destination shares: nothing to do at the end of a sync, and its
+    request counts and connection come from its :class:`HttpClient` (``self.http``)."""
+
+    http: HttpClient
+
+    def finish(self, spec: Any, snapshot: Callable[[], Any]) -> None:
+        pass
+
+    def stats(self) -> Mapping[str, int]:
+        return self.http.stats()
+
+    def close(self) -> None:
+        self.http.close()
+
+
 def body_text(response: requests.Response, limit: int = 300) -> str:
     """The start of a response body for an error message (secrets masked)."""
     return mask(response.text[:limit].replace("\n", " "))

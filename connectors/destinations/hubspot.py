@@ -10,7 +10,7 @@ are never deleted. A 207 multi-status answer fails only the rows its ``errors`` 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import Field
@@ -27,7 +27,7 @@ from connectors.destinations.base import (
     RowFailure,
     SyncSpec,
 )
-from connectors.destinations.http import HttpClient, HttpSettings, body_text
+from connectors.destinations.http import HttpClient, HttpDestination, HttpSettings, body_text
 
 __all__ = ["CONNECTOR", "HubspotConfig", "HubspotDestination"]
 
@@ -40,7 +40,7 @@ class HubspotConfig(HttpSettings):
     batch_rows: int = Field(default=100, ge=1, le=100)
 
 
-class HubspotDestination:
+class HubspotDestination(HttpDestination):
     def __init__(self, name: str, config: HubspotConfig, token: str) -> None:
         self.name, self.config = name, config
         self.limits = Limits(max_rows=config.batch_rows, max_bytes=3_000_000)
@@ -151,15 +151,6 @@ class HubspotDestination:
         ids = [str(r["id"]) for r in response.json().get("results") or []]
         self._membership("remove", ids)  # contacts HubSpot no longer knows are already gone
         return {}
-
-    def finish(self, spec: SyncSpec, snapshot: Callable[[], Any]) -> None:
-        pass
-
-    def stats(self) -> Mapping[str, int]:
-        return self.http.stats()
-
-    def close(self) -> None:
-        self.http.close()
 
 
 def _open(ctx: DestinationContext) -> HubspotDestination:

@@ -31,7 +31,7 @@ from connectors.destinations.base import (
     SyncSpec,
     TransientError,
 )
-from connectors.destinations.http import HttpClient, HttpSettings, body_text
+from connectors.destinations.http import HttpClient, HttpDestination, HttpSettings, body_text
 
 __all__ = ["CONNECTOR", "KlaviyoConfig", "KlaviyoDestination"]
 
@@ -81,7 +81,7 @@ def _profile(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {"type": "profile", "attributes": attrs}
 
 
-class KlaviyoDestination:
+class KlaviyoDestination(HttpDestination):
     def __init__(
         self,
         name: str,
@@ -242,15 +242,6 @@ class KlaviyoDestination:
             if response.status_code >= 300:
                 raise self._fail(response, "removing profiles from the list")
         return {}
-
-    def finish(self, spec: SyncSpec, snapshot: Callable[[], Any]) -> None:
-        pass
-
-    def stats(self) -> Mapping[str, int]:
-        return self.http.stats()
-
-    def close(self) -> None:
-        self.http.close()
 
 
 def _open(ctx: DestinationContext) -> KlaviyoDestination:

@@ -13,7 +13,7 @@ member is unsubscribed in Mailchimp too. Rows in Mailchimp's ``errors`` array fa
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import Field
@@ -30,7 +30,7 @@ from connectors.destinations.base import (
     RowFailure,
     SyncSpec,
 )
-from connectors.destinations.http import HttpClient, HttpSettings, body_text
+from connectors.destinations.http import HttpClient, HttpDestination, HttpSettings, body_text
 
 __all__ = ["CONNECTOR", "MailchimpConfig", "MailchimpDestination", "subscriber_hash"]
 
@@ -56,7 +56,7 @@ class MailchimpConfig(HttpSettings):
     batch_rows: int = Field(default=500, ge=1, le=500)
 
 
-class MailchimpDestination:
+class MailchimpDestination(HttpDestination):
     def __init__(self, name: str, config: MailchimpConfig, api_key: str) -> None:
         self.name, self.config = name, config
         dc = api_key.rsplit("-", 1)[-1] if "-" in api_key else "us1"
@@ -212,15 +212,6 @@ class MailchimpDestination:
                     f"archive: HTTP {response.status_code} {body_text(response, 120)}"
                 )
         return failures
-
-    def finish(self, spec: SyncSpec, snapshot: Callable[[], Any]) -> None:
-        pass
-
-    def stats(self) -> Mapping[str, int]:
-        return self.http.stats()
-
-    def close(self) -> None:
-        self.http.close()
 
 
 def _open(ctx: DestinationContext) -> MailchimpDestination:

@@ -11,7 +11,7 @@ and requests split further by size. Field names are Meta's schema keys::
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import requests
@@ -29,7 +29,7 @@ from connectors.destinations.base import (
     RowFailure,
     SyncSpec,
 )
-from connectors.destinations.http import HttpClient, HttpSettings, body_text
+from connectors.destinations.http import HttpClient, HttpDestination, HttpSettings, body_text
 from connectors.destinations.meta_format import KEYS, hash_row
 
 __all__ = ["CONNECTOR", "MetaAudiencesConfig", "MetaAudiencesDestination"]
@@ -57,7 +57,7 @@ def _graph_error(response: requests.Response) -> dict[str, Any]:
     return err if isinstance(err, dict) else {}
 
 
-class MetaAudiencesDestination:
+class MetaAudiencesDestination(HttpDestination):
     def __init__(self, name: str, config: MetaAudiencesConfig, token: str) -> None:
         self.name, self.config = name, config
         self.limits = Limits(max_rows=config.batch_rows, max_bytes=1 << 40)
@@ -125,15 +125,6 @@ class MetaAudiencesDestination:
 
     def remove(self, spec: SyncSpec, rows: Sequence[Row]) -> Mapping[int, RowFailure]:
         return self._send("DELETE", spec, rows)
-
-    def finish(self, spec: SyncSpec, snapshot: Callable[[], Any]) -> None:
-        pass
-
-    def stats(self) -> Mapping[str, int]:
-        return self.http.stats()
-
-    def close(self) -> None:
-        self.http.close()
 
 
 def _open(ctx: DestinationContext) -> MetaAudiencesDestination:

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import Field
@@ -24,7 +24,7 @@ from cdp.connector import DestinationConnector, DestinationContext
 from cdp.errors import ConnectorError
 from cdp.secrets import env_var_name
 from connectors.destinations.base import BatchRejected, Limits, Row, RowFailure, SyncSpec
-from connectors.destinations.http import HttpClient, HttpSettings, body_text
+from connectors.destinations.http import HttpClient, HttpDestination, HttpSettings, body_text
 
 __all__ = ["CONNECTOR", "WebhookConfig", "WebhookDestination", "sign"]
 
@@ -41,7 +41,7 @@ def sign(secret: bytes, timestamp: str, body: bytes) -> str:
     )
 
 
-class WebhookDestination:
+class WebhookDestination(HttpDestination):
     def __init__(self, name: str, config: WebhookConfig, secret: str) -> None:
         self.name, self.config = name, config
         self._secret = secret.encode()
@@ -103,15 +103,6 @@ class WebhookDestination:
 
     def remove(self, spec: SyncSpec, rows: Sequence[Row]) -> Mapping[int, RowFailure]:
         return self._post(spec, "remove", rows)
-
-    def finish(self, spec: SyncSpec, snapshot: Callable[[], Any]) -> None:
-        pass
-
-    def stats(self) -> Mapping[str, int]:
-        return self.http.stats()
-
-    def close(self) -> None:
-        self.http.close()
 
 
 def _open(ctx: DestinationContext) -> WebhookDestination:
