@@ -7,6 +7,7 @@ transaction, so readers see the old tables or the new ones, never a mix.
 
 from __future__ import annotations
 
+import hashlib
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,18 +78,33 @@ def _union(parts: list[str], columns: dict[str, str]) -> str:
     return "\nUNION ALL\n".join(parts)
 
 
+def _loads(con: duckdb.DuckDBPyConnection, schema: str, tables: dict[str, tuple[str, ...]]) -> str:
+    """The latest completed dlt load of a raw schema: any new load changes it."""
+    if "_dlt_loads" not in tables:
+        return ""
+    rows = con.execute(f'SELECT max(load_id), count(*) FROM "{schema}"."_dlt_loads"').fetchall()
+    return f"{schema}:{rows[0][0]}:{rows[0][1]}"
+
+
 def rebuild_staging(
-    con: duckdb.DuckDBPyConnection, sources: Sequence[MappedSource]
+    con: duckdb.DuckDBPyConnection, sources: Sequence[MappedSource], *, force: bool = False
 ) -> dict[str, int]:
-    """Replace staging.customer_records, staging.events and staging.rejected_rows."""
+    """Replace staging.customer_records, staging.events and staging.rejected_rows.
+
+    Skipped (the tables are already right) when no source has loaded anything since the last
+    rebuild and no mapping changed, unless ``force``: an hourly run with nothing new does not
+    rewrite every record.
+    """
     customers: list[str] = []
     events: list[str] = []
     rejects: list[str] = []
+    loads: list[str] = []
     for src in sources:
         schema = f"raw_{src.name}"
         tables = table_columns(con, schema)
         if not tables:
             continue
+        loads.append(_loads(con, schema, tables))
         mapping = src.connector.mapping(MappingContext(src.name, schema, src.config, tables))
         customers += [
             _wrap(src.name, sql, CUSTOMER_RECORD_COLUMNS, con, "customer records")
@@ -118,15 +134,32 @@ def rebuild_staging(
         if rejects
         else "SELECT * FROM staging.rejected_rows WHERE false"
     )
+    fingerprint = hashlib.sha256(
+        "\n".join([customer_sql, *events, reject_sql, *loads]).encode()
+    ).hexdigest()
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS staging._cdp_build (fingerprint VARCHAR, built_at TIMESTAMPTZ)"
+    )
+    built = con.execute("SELECT fingerprint FROM staging._cdp_build").fetchall()
+    rebuilt = force or built != [(fingerprint,)]
     con.execute("BEGIN TRANSACTION")
     try:
+        if not rebuilt:
+            con.execute("ROLLBACK")
+            return {**_counts(con), "staging_rebuilt": 0}
         con.execute(f"CREATE OR REPLACE TABLE staging.customer_records AS {customer_sql}")
         con.execute(f"CREATE OR REPLACE TABLE staging.events AS {_union(events, EVENT_COLUMNS)}")
         con.execute(f"CREATE OR REPLACE TABLE staging.rejected_rows AS {reject_sql}")
+        con.execute("DELETE FROM staging._cdp_build")
+        con.execute("INSERT INTO staging._cdp_build VALUES (?, now())", [fingerprint])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    return {**_counts(con), "staging_rebuilt": 1}
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     counts = con.execute(
         "SELECT (SELECT count(*) FROM staging.customer_records), (SELECT count(*) FROM staging.events), "
         "(SELECT count(*) FROM staging.rejected_rows)"

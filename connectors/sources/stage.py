@@ -120,7 +120,7 @@ def run(ctx: StageContext) -> StageResult:
         ctx.echo("  sources: --plan loads nothing; staging is left as it is")
         return result
     with ctx.progress.task("staging: rebuilding customer_records and events"):
-        staged = rebuild_staging(ctx.con, mapped)
+        staged = rebuild_staging(ctx.con, mapped, force=ctx.full_refresh)
     result.counts = {
         "rows_loaded": sum(s["loaded"] for s in per_source.values()),
         "rows_rejected": sum(s["rejected"] for s in per_source.values()),

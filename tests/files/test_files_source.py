@@ -306,3 +306,26 @@ def test_empty_file_is_one_clear_error(make_project, bad):
     stage = sync(project).stages[0]
     assert stage.status == "failed"
     assert "data/customers.csv: the file is empty or has no header line" in stage.errors[0]
+
+
+def test_staging_is_rebuilt_only_when_data_or_mappings_change(make_project):
+    project = make_project(SOURCES, {"data/customers.csv": SHOPIFY_HEADER + SHOPIFY_ROWS})
+    assert sync(project).stages[0].counts["staging_rebuilt"] == 1
+    counts = sync(project).stages[0].counts
+    assert counts["staging_rebuilt"] == 0 and counts["customer_records"] == 2  # nothing new
+    # A mapping change (a column overridden in cdp.yml) rebuilds without loading anything.
+    yml = (
+        (project / "cdp.yml")
+        .read_text()
+        .replace(
+            "preset: shopify_customers}",
+            "preset: shopify_customers, columns: {city: Default Address Zip}}",
+        )
+    )
+    (project / "cdp.yml").write_text(yml)
+    counts = sync(project).stages[0].counts
+    assert counts["rows_loaded"] == 0 and counts["staging_rebuilt"] == 1
+    assert query(project, "SELECT city FROM staging.customer_records WHERE record_id = '101'") == [
+        ("02110",)
+    ]
+    assert sync(project, full_refresh=True).stages[0].counts["staging_rebuilt"] == 1
