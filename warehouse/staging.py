@@ -125,17 +125,20 @@ def rebuild_staging(
                 f'CAST(r.reason AS VARCHAR) AS reason, CAST(r.raw AS VARCHAR) AS raw FROM "{schema}"."{REJECTED_TABLE}" r{current}'
             )
     customer_sql = (
-        f"SELECT * FROM ({_union(customers, CUSTOMER_RECORD_COLUMNS)}) "
-        "WHERE record_id IS NOT NULL "
-        "QUALIFY row_number() OVER (PARTITION BY source, record_id ORDER BY updated_at DESC NULLS LAST, created_at DESC NULLS LAST) = 1"
+        "SELECT * FROM cdp_mapped_records WHERE record_id IS NOT NULL "
+        "QUALIFY row_number() OVER (PARTITION BY source, record_id "
+        "ORDER BY updated_at DESC NULLS LAST, created_at DESC NULLS LAST) = 1"
     )
-    reject_sql = (
-        "\nUNION ALL\n".join(rejects)
-        if rejects
-        else "SELECT * FROM staging.rejected_rows WHERE false"
+    # A record without an id cannot be tracked: it is kept aside as a rejected row, not dropped.
+    rejects.append(
+        "SELECT source, CAST(NULL AS VARCHAR) AS file, CAST(NULL AS BIGINT) AS line, "
+        "'the mapping gave this record no record_id' AS reason, "
+        "CAST(to_json(r) AS VARCHAR) AS raw FROM cdp_mapped_records r WHERE record_id IS NULL"
     )
+    reject_sql = "\nUNION ALL\n".join(rejects)
+    union = _union(customers, CUSTOMER_RECORD_COLUMNS)
     fingerprint = hashlib.sha256(
-        "\n".join([customer_sql, *events, reject_sql, *loads]).encode()
+        "\n".join([union, *events, reject_sql, *loads]).encode()
     ).hexdigest()
     con.execute(
         "CREATE TABLE IF NOT EXISTS staging._cdp_build (fingerprint VARCHAR, built_at TIMESTAMPTZ)"
@@ -147,9 +150,11 @@ def rebuild_staging(
         if not rebuilt:
             con.execute("ROLLBACK")
             return {**_counts(con), "staging_rebuilt": 0}
+        con.execute(f"CREATE OR REPLACE TEMP TABLE cdp_mapped_records AS {union}")
         con.execute(f"CREATE OR REPLACE TABLE staging.customer_records AS {customer_sql}")
         con.execute(f"CREATE OR REPLACE TABLE staging.events AS {_union(events, EVENT_COLUMNS)}")
         con.execute(f"CREATE OR REPLACE TABLE staging.rejected_rows AS {reject_sql}")
+        con.execute("DROP TABLE cdp_mapped_records")
         con.execute("DELETE FROM staging._cdp_build")
         con.execute("INSERT INTO staging._cdp_build VALUES (?, now())", [fingerprint])
         con.execute("COMMIT")
