@@ -40,7 +40,10 @@ def connect(
     if threads:
         config["threads"] = threads
     try:
-        return duckdb.connect(str(path), read_only=read_only, config=config)
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
+        # cdp draws its own progress display; DuckDB's bar would print over it.
+        con.execute("SET enable_progress_bar = false")
+        return con
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
