@@ -75,15 +75,17 @@ def mark_shared_identifiers(con: duckdb.DuckDBPyConnection, config: IdentityConf
     return len(shared)
 
 
-def exact_edges(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``id_exact_edges(a, b, identifier, value)`` with a < b."""
+def exact_edges(con: duckdb.DuckDBPyConnection, within: str | None = None) -> None:
+    """Create ``id_exact_edges(a, b, identifier, value)`` with a < b (of the records of
+    ``within``, a table of ``rid`` holding every record of each identifier it holds)."""
+    where = f"WHERE rid IN (SELECT rid FROM {within})" if within else ""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE id_exact_edges AS
         WITH g AS (
             SELECT rid, identifier, value,
                 count(*) OVER (PARTITION BY identifier, value) AS n,
                 min(rid) OVER (PARTITION BY identifier, value) AS first_rid
-            FROM id_keys
+            FROM id_keys {where}
         )
         SELECT l.rid AS a, r.rid AS b, l.identifier, l.value
         FROM g l JOIN g r ON l.identifier = r.identifier AND l.value = r.value AND l.rid < r.rid
@@ -94,7 +96,11 @@ def exact_edges(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _block_query(fields: list[str]) -> exp.Select:
+def _in(column: exp.Column, table: str) -> exp.Expression:
+    return exp.In(this=column, query=sqlglot.select("rid").from_(table).subquery())
+
+
+def _block_query(fields: list[str], within: str | None, touching: str | None) -> exp.Select:
     cols = [_BLOCK_COLUMN.get(f, f) for f in fields]
     not_null = exp.and_(*[exp.column(c).is_(exp.null()).not_() for c in cols])
     block = (
@@ -111,20 +117,44 @@ def _block_query(fields: list[str]) -> exp.Select:
             )
         )
     )
-    on = exp.and_(
+    conditions: list[exp.Expression | exp.Condition] = [
         *[exp.EQ(this=exp.column(c, "l"), expression=exp.column(c, "r")) for c in cols],
         exp.LT(this=exp.column("rid", "l"), expression=exp.column("rid", "r")),
-    )
+    ]
+    left: exp.Expression = block.subquery("l")
+    right: exp.Expression = block.subquery("r")
+    if within:
+        # Block sizes count every record; only the pairs inside the scope are kept.
+        left = (
+            sqlglot.select("*")
+            .from_(block.subquery("b0"))
+            .where(_in(exp.column("rid"), within))
+            .subquery("l")
+        )
+        right = (
+            sqlglot.select("*")
+            .from_(block.subquery("b1"))
+            .where(_in(exp.column("rid"), within))
+            .subquery("r")
+        )
+    if touching:
+        conditions.append(
+            exp.or_(_in(exp.column("rid", "l"), touching), _in(exp.column("rid", "r"), touching))
+        )
     return (
         sqlglot.select(exp.column("rid", "l").as_("a"), exp.column("rid", "r").as_("b"))
-        .from_(block.subquery("l"))
-        .join(block.subquery("r"), on=on)
+        .from_(left)
+        .join(right, on=exp.and_(*conditions))
     )
 
 
-def candidate_pairs_sql(block_on: list[list[str]]) -> str:
-    """One DuckDB query returning distinct candidate pairs ``(a, b)`` with a < b."""
-    queries = [_block_query(fields) for fields in block_on]
+def candidate_pairs_sql(
+    block_on: list[list[str]], *, within: str | None = None, touching: str | None = None
+) -> str:
+    """One DuckDB query returning distinct candidate pairs ``(a, b)`` with a < b; with
+    ``within`` (a table of ``rid``) only pairs of two of its records, with ``touching`` only
+    pairs with at least one of its records."""
+    queries = [_block_query(fields, within, touching) for fields in block_on]
     union: exp.Query = queries[0]
     for query in queries[1:]:
         union = exp.union(union, query, distinct=True)

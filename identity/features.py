@@ -146,7 +146,7 @@ def build_features(con: duckdb.DuckDBPyConnection, config: IdentityConfig, *, pl
             n_street.value AS street, n_postcode.value AS postcode, n_city.value AS city,
             n_country.value AS country,
             nullif(split_part(n_email.value, '@', 1), '') AS email_local,
-            c.external_ids, c.updated_at, c.created_at
+            c.external_ids, c.updated_at, c.created_at, hash(c) AS fp
         FROM (SELECT * FROM staging.customer_records
               WHERE NOT coalesce(deleted, false) AND source IS NOT NULL AND record_id IS NOT NULL
               QUALIFY row_number() OVER (PARTITION BY source, record_id

@@ -31,7 +31,7 @@ def run(ctx: StageContext) -> StageResult:
     else:
         ensure_tables(con)
         with ctx.progress.task("identity: resolving records", total=None):
-            resolution = resolve(con, config)
+            resolution = resolve(con, config, full_refresh=ctx.full_refresh)
         outcome = apply_resolution(con, config, resolution, ctx.run_id)
     c = outcome.counts
     verb = "would" if ctx.plan else ""
@@ -47,6 +47,12 @@ def run(ctx: StageContext) -> StageResult:
         ctx.echo(
             "identity: links refused by guards: "
             + ", ".join(f"{k}={v}" for k, v in sorted(refused.items()))
+        )
+    if not resolution.full:
+        ctx.echo(
+            f"identity: incremental: {resolution.stats.get('changed_records', 0)} new or changed and "
+            f"{resolution.stats.get('deleted_records', 0)} deleted records reach "
+            f"{len(resolution.records)} records, re-clustered with the stored model parameters"
         )
     if resolution.stats.get("shared_identifiers"):
         ctx.echo(

@@ -42,7 +42,7 @@ def insert(con: duckdb.DuckDBPyConnection, rows: Iterable[dict[str, Any]]) -> No
 
 def write_project(root: Path, identity_yaml: str = "") -> Project:
     (root / "cdp.yml").write_text("name: test\n" + identity_yaml, encoding="utf-8")
-    return load_project(root, resolve_secrets=False)
+    return load_project(root)
 
 
 @pytest.fixture

@@ -90,11 +90,12 @@ def test_unknown_profile_is_one_clear_error(tmp_path: Path) -> None:
         cli, ["--project", str(project.dir), "profiles", "show", "nobody@example.com"]
     )
     assert result.exit_code != 0
-    assert "no profile found" in str(result.exception)
+    # The CLI turns a CdpError into its message and exit code 1.
+    assert "no profile found" in result.output + str(result.exception)
     result = CliRunner().invoke(
         cli, ["--project", str(project.dir), "identity", "never-merge", "shop1", "crm:9"]
     )
-    assert "SOURCE:RECORD_ID" in str(result.exception)
+    assert "SOURCE:RECORD_ID" in result.output + str(result.exception)
 
 
 def test_identity_rules_from_cdp_yml(tmp_path: Path) -> None:
