@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from identity.golden import refresh_golden
-from identity.ids import IdAssignment, assign_ids
+from identity.ids import IdAssignment, assign_ids, new_profile_id
 from identity.state import save_state
 
 if TYPE_CHECKING:
@@ -59,8 +59,27 @@ def _previous(
     return prev, created
 
 
-def _is_taken(con: duckdb.DuckDBPyConnection) -> Callable[[str], bool]:
+def _is_taken(con: duckdb.DuckDBPyConnection, records: list[Key]) -> Callable[[str], bool]:
+    """Whether an id was ever issued: the id each record would give a new group is looked up
+    in one query; any other (a salted retry) one by one."""
+    import pyarrow as pa
+
+    candidates = [new_profile_id(key) for key in records]
+    con.register("id_candidate_ids", pa.table({"profile_id": pa.array(candidates, pa.string())}))
+    hits = {
+        pid
+        for (pid,) in con.execute(
+            "SELECT profile_id FROM id_candidate_ids WHERE profile_id IN "
+            "(SELECT profile_id FROM identity.profile_ids) OR profile_id IN "
+            "(SELECT profile_id FROM identity.record_profiles)"
+        ).fetchall()
+    }
+    con.unregister("id_candidate_ids")
+    checked = set(candidates)
+
     def lookup(pid: str) -> bool:
+        if pid in checked:
+            return pid in hits
         return bool(
             con.execute(
                 "SELECT 1 FROM identity.profile_ids WHERE profile_id = ? "
@@ -80,7 +99,7 @@ def plan_resolution(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> O
         labels,
         prev,
         created,
-        is_taken=None if resolution.full else _is_taken(con),
+        is_taken=None if resolution.full else _is_taken(con, resolution.records),
     )
     profiles = len(set(labels))
     if not resolution.full:
