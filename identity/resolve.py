@@ -90,12 +90,12 @@ def resolve(
     with the stored model parameters) when the last run's state allows, else in full
     (learning the parameters again). ``params`` forces a full resolution scored with those
     parameters (what an incremental run is equivalent to)."""
-    n = build_features(con, config, plan=plan)
-    shared = mark_shared_identifiers(con, config)
     if params is not None:
         mode = RunMode(True, "given parameters", params)
     else:
         mode = decide_mode(con, config, full_refresh=full_refresh, plan=plan)
+    n = build_features(con, config, plan=plan, incremental=not mode.full)
+    shared = mark_shared_identifiers(con, config)
     stats: dict[str, object] = {"records": n, "shared_identifiers": shared, "mode": mode.reason}
     scope = None
     if not mode.full:

@@ -39,15 +39,8 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 def _seed(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """CREATE OR REPLACE TEMP TABLE id_changed AS
-        SELECT f.rid FROM id_features f
-        LEFT JOIN identity.record_state s ON s.source = f.source AND s.record_id = f.record_id
-        WHERE s.fingerprint IS DISTINCT FROM f.fp"""
-    )
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE id_gone AS
-        SELECT s.source, s.record_id, s.email, s.phone FROM identity.record_state s
-        WHERE NOT EXISTS (SELECT 1 FROM id_features f
-                          WHERE f.source = s.source AND f.record_id = s.record_id)"""
+        SELECT f.rid FROM id_features f JOIN id_changed_keys k
+        ON k.source = f.source AND k.record_id = f.record_id"""
     )
     # Every live record with its previous profile (if any).
     con.execute(
@@ -59,9 +52,8 @@ def _seed(con: duckdb.DuckDBPyConnection) -> None:
         """CREATE OR REPLACE TEMP TABLE id_seed_values AS
         SELECT email, phone FROM id_features WHERE rid IN (SELECT rid FROM id_changed)
         UNION ALL
-        SELECT s.email, s.phone FROM identity.record_state s
-        JOIN id_features f ON s.source = f.source AND s.record_id = f.record_id
-        WHERE f.rid IN (SELECT rid FROM id_changed)
+        SELECT s.email, s.phone FROM identity.record_features s
+        JOIN id_changed_keys k ON s.source = k.source AND s.record_id = k.record_id
         UNION ALL
         SELECT email, phone FROM id_gone"""
     )
@@ -119,7 +111,8 @@ def compute_scope(
     config: IdentityConfig,
     params: dict[str, dict[str, object]],
 ) -> dict[str, int]:
-    """Create ``id_scope(rid)`` (plus ``id_changed``, ``id_gone``); returns counts."""
+    """Create ``id_scope(rid)`` (and ``id_changed``) from what
+    :func:`identity.features.build_features` found changed; returns counts."""
     _seed(con)
     changed, gone = _count(con, "id_changed"), _count(con, "id_gone")
     rounds = 0

@@ -4,9 +4,9 @@ fingerprint, and the settings it ran under.
 * ``identity.model_params``: the Fellegi-Sunter parameters (λ, m, u) each probabilistic rule
   learned on the last full run. Incremental runs score with them instead of re-learning, so
   a record's links do not depend on which batch it arrived in.
-* ``identity.record_state``: per live record, a fingerprint of its staging row plus its
-  normalized email and phone when last resolved. Comparing fingerprints finds the records
-  that are new, changed or deleted since.
+* ``identity.record_features``: per live record, its match features when last resolved and
+  a fingerprint of its staging row. Comparing fingerprints finds the records that are new,
+  changed or deleted since; the others' features are read back instead of computed again.
 * ``identity.resolver_state``: a fingerprint of the identity config and of the overrides
   the last run saw. A change of either (or ``--full-refresh``) makes the next run a full one.
 """
@@ -17,6 +17,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from identity.features import FEATURES_DDL
 
 if TYPE_CHECKING:
     import duckdb
@@ -33,18 +35,17 @@ __all__ = [
     "save_state",
 ]
 
-STATE_DDL = """
+STATE_DDL = (
+    FEATURES_DDL
+    + """;
 CREATE TABLE IF NOT EXISTS identity.model_params (
     rule VARCHAR NOT NULL, params JSON NOT NULL, learned_at TIMESTAMPTZ
-);
-CREATE TABLE IF NOT EXISTS identity.record_state (
-    source VARCHAR NOT NULL, record_id VARCHAR NOT NULL, fingerprint UBIGINT,
-    email VARCHAR, phone VARCHAR
 );
 CREATE TABLE IF NOT EXISTS identity.resolver_state (
     config_hash VARCHAR, overrides_hash VARCHAR, resolved_at TIMESTAMPTZ
 );
 """
+)
 
 
 @dataclass(frozen=True)
@@ -107,22 +108,24 @@ def save_state(
     now: object,
 ) -> None:
     """Record fingerprints, settings and (after learning) parameters; inside the run's
-    transaction. ``id_changed(rid)`` / ``id_gone(source, record_id)`` name what an
+    transaction. ``id_changed_keys`` / ``id_gone`` (source, record_id) name what an
     incremental run touched."""
-    state_cols = "source, record_id, fp, email, phone"
     if full:
-        con.execute("DELETE FROM identity.record_state")
-        con.execute(f"INSERT INTO identity.record_state SELECT {state_cols} FROM id_features")
+        con.execute("DELETE FROM identity.record_features")
+        con.execute(
+            "INSERT INTO identity.record_features BY NAME SELECT * EXCLUDE (rid) FROM id_features"
+        )
     else:
         con.execute(
-            """DELETE FROM identity.record_state s WHERE EXISTS (
+            """DELETE FROM identity.record_features s WHERE EXISTS (
                 SELECT 1 FROM id_gone g WHERE g.source = s.source AND g.record_id = s.record_id)
-            OR EXISTS (SELECT 1 FROM id_changed c JOIN id_features f USING (rid)
-                WHERE f.source = s.source AND f.record_id = s.record_id)"""
+            OR EXISTS (SELECT 1 FROM id_changed_keys c
+                WHERE c.source = s.source AND c.record_id = s.record_id)"""
         )
         con.execute(
-            f"INSERT INTO identity.record_state SELECT {state_cols} FROM id_features "
-            "WHERE rid IN (SELECT rid FROM id_changed)"
+            """INSERT INTO identity.record_features BY NAME SELECT f.* EXCLUDE (rid)
+            FROM id_features f JOIN id_changed_keys c
+            ON c.source = f.source AND c.record_id = f.record_id"""
         )
     if learned:
         con.execute(
