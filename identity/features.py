@@ -229,22 +229,48 @@ def build_features(
             FROM id_features WHERE external_ids IS NOT NULL)
         WHERE v IS NOT NULL AND trim(v) <> ''"""
     )
-    # External ids: placeholders and the project's blocklist never identify anybody.
-    ext = con.execute(
-        "SELECT DISTINCT identifier, value FROM id_keys WHERE identifier NOT IN ('email', 'phone')"
-    ).fetchall()
-    junk = [(i, v) for i, v in ext if is_junk(i, v, frozenset(ext_extra.get(i, ())))]
-    if junk:
-        import pyarrow as pa
+    # External ids: placeholders and the project's blocklist never identify anybody. Whether
+    # a value is a placeholder is cached (kind ``ext:<identifier>``), so only new values are
+    # checked in Python.
+    import pyarrow as pa
 
+    unseen = con.execute(
+        f"""SELECT DISTINCT identifier, value FROM id_keys k
+        WHERE identifier NOT IN ('email', 'phone') AND NOT EXISTS (
+            SELECT 1 FROM {cache} n WHERE n.kind = 'ext:' || k.identifier AND n.raw = k.value
+            AND n.region = '')"""
+    ).fetchall()
+    if unseen:
         con.register(
-            "id_junk",
-            pa.table({"identifier": [j[0] for j in junk], "value": [j[1] for j in junk]}),
+            "id_ext_new",
+            pa.table(
+                {
+                    "kind": pa.array([f"ext:{i}" for i, _ in unseen], pa.string()),
+                    "raw": pa.array([v for _, v in unseen], pa.string()),
+                    "region": pa.array([""] * len(unseen), pa.string()),
+                    "value": pa.array(
+                        ["junk" if is_junk(i, v) else "ok" for i, v in unseen], pa.string()
+                    ),
+                }
+            ),
         )
-        con.execute(
-            "DELETE FROM id_keys USING id_junk j "
-            "WHERE id_keys.identifier = j.identifier AND id_keys.value = j.value"
-        )
-        con.unregister("id_junk")
+        con.execute(f"INSERT INTO {cache} SELECT * FROM id_ext_new")
+        con.unregister("id_ext_new")
+    extra = [(i, v) for i, values in ext_extra.items() for v in values]
+    con.register(
+        "id_junk",
+        pa.table(
+            {"identifier": [i for i, _ in extra], "value": [v for _, v in extra]},
+            schema=pa.schema([("identifier", pa.string()), ("value", pa.string())]),
+        ),
+    )
+    con.execute(
+        f"""DELETE FROM id_keys WHERE identifier NOT IN ('email', 'phone') AND (
+            EXISTS (SELECT 1 FROM {cache} n WHERE n.kind = 'ext:' || id_keys.identifier
+                    AND n.raw = id_keys.value AND n.region = '' AND n.value = 'junk')
+            OR EXISTS (SELECT 1 FROM id_junk j
+                       WHERE j.identifier = id_keys.identifier AND j.value = id_keys.value))"""
+    )
+    con.unregister("id_junk")
     count = con.execute("SELECT count(*) FROM id_features").fetchall()[0][0]
     return int(count)
