@@ -23,6 +23,17 @@ __all__ = ["BATCH_SIZE", "FeatureArrays", "ScoredEdges", "score_rule"]
 
 BATCH_SIZE = 200_000
 _LEVEL_NAMES = {-1: "missing", 0: "different"}
+#: Fields that tell namesakes apart, and the comparison level each must reach to count as
+#: evidence beyond names and place (a street needs more than shared words like "Oak St").
+EVIDENCE_LEVELS = {"date_of_birth": 1, "street": 2, "email_local": 2, "phone": 1}
+
+
+def _has_evidence(fields: list[str], g: np.ndarray) -> np.ndarray:
+    ok = np.zeros(len(g), dtype=bool)
+    for j, name in enumerate(fields):
+        if name in EVIDENCE_LEVELS:
+            ok |= g[:, j] >= EVIDENCE_LEVELS[name]
+    return ok
 
 
 class FeatureArrays:
@@ -128,6 +139,8 @@ def _score_probabilistic(
         _learn(model, features, fields, g, rule.em_iterations)
     prob = model.posterior(g) if len(g) else np.empty(0)
     take = prob >= rule.threshold
+    if rule.require_evidence and any(f in EVIDENCE_LEVELS for f in fields):
+        take &= _has_evidence(fields, g)
     evidence = []
     for gamma, p in zip(g[take], prob[take], strict=True):
         weights = model.match_weights(gamma)
