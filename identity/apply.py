@@ -213,7 +213,7 @@ def apply_resolution(
             for c in ("profile_id", "source_a", "record_id_a", "source_b", "record_id_b", "rule")
         )
         con.execute(
-            f"DELETE FROM identity.links l WHERE {in_scope.replace('profile_id', 'l.profile_id')} "
+            f"DELETE FROM identity.links l WHERE {in_scope.replace('profile_id IN', 'l.profile_id IN', 1)} "
             f"NOT EXISTS (SELECT 1 FROM id_links_new n WHERE {same})"
         )
         con.execute(

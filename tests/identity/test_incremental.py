@@ -34,8 +34,13 @@ def _people(n: int) -> list[dict[str, object]]:
 
 
 def test_new_record_touches_only_what_it_reaches(warehouse: duckdb.DuckDBPyConnection) -> None:
-    insert(warehouse, _people(20))
+    rows = _people(20)
+    for i in range(20):  # a second record per person, so every profile holds a link
+        rows.append(rec("crm", f"{i}", email=f"person{i}@example.com", first_name=f"Name{i}"))
+    insert(warehouse, rows)
     first, _ = _run(warehouse)
+    links = warehouse.execute("SELECT * FROM identity.links ORDER BY ALL").fetchall()
+    assert len(links) == 20
     assert (
         first.full
         and warehouse.execute("SELECT count(*) FROM identity.model_params").fetchall()[0][0] == 1
@@ -45,11 +50,14 @@ def test_new_record_touches_only_what_it_reaches(warehouse: duckdb.DuckDBPyConne
     second, counts = _run(warehouse)
     assert not second.full
     assert second.stats["changed_records"] == 1
-    assert sorted(second.records) == [("crm", "x"), ("shop", "3")]
+    assert sorted(second.records) == [("crm", "3"), ("crm", "x"), ("shop", "3")]
     after = _profiles(warehouse)
     assert after["crm:x"] == after["shop:3"] == before["shop:3"]
     assert {k: v for k, v in after.items() if k != "crm:x"} == before
-    assert counts["records"] == 21 and counts["profiles"] == 20 and counts["joined_records"] == 1
+    assert counts["records"] == 41 and counts["profiles"] == 20 and counts["joined_records"] == 1
+    # Untouched profiles keep their links; the grown one gains one.
+    after_links = warehouse.execute("SELECT * FROM identity.links ORDER BY ALL").fetchall()
+    assert set(links) < set(after_links) and len(after_links) == 21
     # Nothing new: an empty scope, nothing written.
     third, counts = _run(warehouse)
     assert not third.full and third.records == [] and counts["profiles"] == 20
