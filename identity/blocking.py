@@ -42,27 +42,70 @@ def _people(names: list[tuple[str, str]]) -> int:
     return len(groups)
 
 
-def mark_shared_identifiers(con: duckdb.DuckDBPyConnection, config: IdentityConfig) -> int:
-    """Qualify shared emails/phones in ``id_keys`` by first name; returns how many."""
+#: The shared emails/phones of the last run (an incremental run re-checks only the values
+#: its new, changed or deleted records hold or held).
+SHARED_DDL = """CREATE TABLE IF NOT EXISTS identity.shared_identifiers (
+    identifier VARCHAR, value VARCHAR)"""
+
+_AFFECTED_VALUES = """CREATE OR REPLACE TEMP TABLE id_affected_values AS
+    SELECT 'email' AS identifier, email AS value FROM id_features f
+        JOIN id_changed_keys c ON c.source = f.source AND c.record_id = f.record_id
+        WHERE email IS NOT NULL
+    UNION SELECT 'phone', phone FROM id_features f
+        JOIN id_changed_keys c ON c.source = f.source AND c.record_id = f.record_id
+        WHERE phone IS NOT NULL
+    UNION SELECT 'email', s.email FROM identity.record_features s
+        JOIN id_changed_keys c ON c.source = s.source AND c.record_id = s.record_id
+        WHERE s.email IS NOT NULL
+    UNION SELECT 'phone', s.phone FROM identity.record_features s
+        JOIN id_changed_keys c ON c.source = s.source AND c.record_id = s.record_id
+        WHERE s.phone IS NOT NULL
+    UNION SELECT 'email', email FROM id_gone WHERE email IS NOT NULL
+    UNION SELECT 'phone', phone FROM id_gone WHERE phone IS NOT NULL"""
+
+
+def mark_shared_identifiers(
+    con: duckdb.DuckDBPyConnection, config: IdentityConfig, *, incremental: bool = False
+) -> int:
+    """Qualify shared emails/phones in ``id_keys`` by first name; returns how many.
+
+    Incremental: only the values new, changed or deleted records hold or held can change
+    status; the others keep the last run's (``identity.shared_identifiers``).
+    """
+    only = ""
+    if incremental:
+        con.execute(_AFFECTED_VALUES)
+        only = (
+            "AND EXISTS (SELECT 1 FROM id_affected_values a "
+            "WHERE a.identifier = k.identifier AND a.value = k.value)"
+        )
     rows = con.execute(
-        """SELECT k.identifier, k.value, list(DISTINCT [split_part(f.first_name, ' ', 1), f.first_canon]) FILTER (f.first_canon IS NOT NULL)
+        f"""SELECT k.identifier, k.value, list(DISTINCT [split_part(f.first_name, ' ', 1), f.first_canon]) FILTER (f.first_canon IS NOT NULL)
         FROM id_keys k JOIN id_features f USING (rid)
-        WHERE k.identifier IN ('email', 'phone')
+        WHERE k.identifier IN ('email', 'phone') {only}
         GROUP BY ALL HAVING count(DISTINCT f.first_canon) > 1"""
     ).fetchall()
     shared = [
         (i, v) for i, v, names in rows if _people(names) > config.shared_identifier_max_people
     ]
-    con.execute("CREATE OR REPLACE TEMP TABLE id_shared (identifier VARCHAR, value VARCHAR)")
-    if shared:
-        import pyarrow as pa
+    import pyarrow as pa
 
+    con.execute("CREATE OR REPLACE TEMP TABLE id_shared (identifier VARCHAR, value VARCHAR)")
+    if incremental:
+        con.execute(
+            """INSERT INTO id_shared SELECT identifier, value FROM identity.shared_identifiers s
+            WHERE NOT EXISTS (SELECT 1 FROM id_affected_values a
+                              WHERE a.identifier = s.identifier AND a.value = s.value)"""
+        )
+    if shared:
         con.register(
             "id_shared_new",
             pa.table({"identifier": [s[0] for s in shared], "value": [s[1] for s in shared]}),
         )
         con.execute("INSERT INTO id_shared SELECT * FROM id_shared_new")
         con.unregister("id_shared_new")
+    count = int(con.execute("SELECT count(*) FROM id_shared").fetchall()[0][0])
+    if count:
         con.execute(
             """CREATE OR REPLACE TEMP TABLE id_keys AS
             SELECT k.rid, k.identifier,
@@ -72,7 +115,7 @@ def mark_shared_identifiers(con: duckdb.DuckDBPyConnection, config: IdentityConf
             LEFT JOIN id_shared s ON s.identifier = k.identifier AND s.value = k.value
             WHERE s.value IS NULL OR f.first_canon IS NOT NULL"""
         )
-    return len(shared)
+    return count
 
 
 def exact_edges(con: duckdb.DuckDBPyConnection, within: str | None = None) -> None:
@@ -100,10 +143,36 @@ def _in(column: exp.Column, table: str) -> exp.Expression:
     return exp.In(this=column, query=sqlglot.select("rid").from_(table).subquery())
 
 
-def _block_query(fields: list[str], within: str | None, touching: str | None) -> exp.Select:
+def block_sql(fields: list[str]) -> str:
+    """The records of one blocking key: ``rid`` and the key's columns, over-large blocks left out."""
+    return _block(fields).sql(dialect="duckdb")
+
+
+def frontier_pairs_sql(fields: list[str], block_table: str, frontier: str) -> str:
+    """Pairs ``(a, b)``, a < b, of a materialized block table with at least one record of
+    ``frontier`` (the frontier side drives the join, so it costs what the frontier holds)."""
+    cols = [_BLOCK_COLUMN.get(f, f) for f in fields]
+    on = exp.and_(
+        *[exp.EQ(this=exp.column(c, "l"), expression=exp.column(c, "r")) for c in cols],
+        exp.NEQ(this=exp.column("rid", "l"), expression=exp.column("rid", "r")),
+    )
+    lrid, rrid = exp.column("rid", "l"), exp.column("rid", "r")
+    return (
+        sqlglot.select(
+            exp.Least(this=lrid, expressions=[rrid]).as_("a"),
+            exp.Greatest(this=lrid, expressions=[rrid]).as_("b"),
+        )
+        .from_(exp.to_table(block_table).as_("l"))
+        .join(exp.to_table(block_table).as_("r"), on=on)
+        .where(_in(lrid, frontier))
+        .sql(dialect="duckdb")
+    )
+
+
+def _block(fields: list[str]) -> exp.Select:
     cols = [_BLOCK_COLUMN.get(f, f) for f in fields]
     not_null = exp.and_(*[exp.column(c).is_(exp.null()).not_() for c in cols])
-    block = (
+    return (
         sqlglot.select("rid", *cols)
         .from_("id_features")
         .where(not_null)
@@ -117,6 +186,11 @@ def _block_query(fields: list[str], within: str | None, touching: str | None) ->
             )
         )
     )
+
+
+def _block_query(fields: list[str], within: str | None, touching: str | None) -> exp.Select:
+    cols = [_BLOCK_COLUMN.get(f, f) for f in fields]
+    block = _block(fields)
     conditions: list[exp.Expression | exp.Condition] = [
         *[exp.EQ(this=exp.column(c, "l"), expression=exp.column(c, "r")) for c in cols],
         exp.LT(this=exp.column("rid", "l"), expression=exp.column("rid", "r")),

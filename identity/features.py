@@ -234,9 +234,16 @@ def build_features(
     # checked in Python.
     import pyarrow as pa
 
+    # (An incremental run's unchanged records' values were checked when first seen.)
+    changed = (
+        "AND k.rid IN (SELECT f.rid FROM id_features f JOIN id_changed_keys c "
+        "ON c.source = f.source AND c.record_id = f.record_id)"
+        if incremental
+        else ""
+    )
     unseen = con.execute(
         f"""SELECT DISTINCT identifier, value FROM id_keys k
-        WHERE identifier NOT IN ('email', 'phone') AND NOT EXISTS (
+        WHERE identifier NOT IN ('email', 'phone') {changed} AND NOT EXISTS (
             SELECT 1 FROM {cache} n WHERE n.kind = 'ext:' || k.identifier AND n.raw = k.value
             AND n.region = '')"""
     ).fetchall()

@@ -95,7 +95,7 @@ def resolve(
     else:
         mode = decide_mode(con, config, full_refresh=full_refresh, plan=plan)
     n = build_features(con, config, plan=plan, incremental=not mode.full)
-    shared = mark_shared_identifiers(con, config)
+    shared = mark_shared_identifiers(con, config, incremental=not mode.full)
     stats: dict[str, object] = {"records": n, "shared_identifiers": shared, "mode": mode.reason}
     scope = None
     if not mode.full:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from identity.blocking import candidate_pairs_sql
+from identity.blocking import block_sql, frontier_pairs_sql
 from identity.config import ExactRule
 from identity.scoring import FeatureArrays, score_rule
 
@@ -79,12 +79,15 @@ def _fuzzy_partners(
     """Insert into ``id_next`` the partners of frontier records along passing fuzzy links."""
     import pyarrow as pa
 
-    for rule in config.rules:
+    for r, rule in enumerate(config.rules):
         if isinstance(rule, ExactRule):
             continue
         con.execute(
             "CREATE OR REPLACE TEMP TABLE id_frontier_pairs AS "
-            + candidate_pairs_sql(rule.block_on, touching="id_frontier")
+            + " UNION ".join(
+                frontier_pairs_sql(fields, f"id_block_{r}_{i}", "id_frontier")
+                for i, fields in enumerate(rule.block_on)
+            )
         )
         if not _count(con, "id_frontier_pairs"):
             continue
@@ -114,6 +117,10 @@ def compute_scope(
     """Create ``id_scope(rid)`` (and ``id_changed``) from what
     :func:`identity.features.build_features` found changed; returns counts."""
     _seed(con)
+    for r, rule in enumerate(config.rules):
+        if not isinstance(rule, ExactRule):
+            for i, fields in enumerate(rule.block_on):
+                con.execute(f"CREATE OR REPLACE TEMP TABLE id_block_{r}_{i} AS {block_sql(fields)}")
     changed, gone = _count(con, "id_changed"), _count(con, "id_gone")
     rounds = 0
     while _count(con, "id_frontier"):

@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from identity.blocking import SHARED_DDL
 from identity.features import FEATURES_DDL
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ __all__ = [
 
 STATE_DDL = (
     FEATURES_DDL
+    + ";\n"
+    + SHARED_DDL
     + """;
 CREATE TABLE IF NOT EXISTS identity.model_params (
     rule VARCHAR NOT NULL, params JSON NOT NULL, learned_at TIMESTAMPTZ
@@ -127,6 +130,8 @@ def save_state(
             FROM id_features f JOIN id_changed_keys c
             ON c.source = f.source AND c.record_id = f.record_id"""
         )
+    con.execute("DELETE FROM identity.shared_identifiers")
+    con.execute("INSERT INTO identity.shared_identifiers SELECT identifier, value FROM id_shared")
     if learned:
         con.execute(
             "DELETE FROM identity.model_params WHERE rule IN (SELECT unnest(?))", [list(learned)]
