@@ -103,7 +103,8 @@ class ProbabilisticRule(_Model):
     require_evidence: bool = Field(
         default=True,
         description="Link only pairs that agree on more than names and place: a date of birth, "
-        "street, email local part or phone must match too (namesakes in one postcode are "
+        "street, email local part or phone must match too, two of them when the last names "
+        "clearly differ (namesakes in one postcode, or one first name and birthday, are "
         "common in large data sets).",
     )
 

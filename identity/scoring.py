@@ -29,11 +29,16 @@ EVIDENCE_LEVELS = {"date_of_birth": 1, "street": 2, "email_local": 2, "phone": 1
 
 
 def _has_evidence(fields: list[str], g: np.ndarray) -> np.ndarray:
-    ok = np.zeros(len(g), dtype=bool)
+    """One agreeing evidence field; two when the last names are both known and clearly
+    different (two people sharing a first name and a birthday are common in large data)."""
+    count = np.zeros(len(g), dtype=np.int8)
     for j, name in enumerate(fields):
         if name in EVIDENCE_LEVELS:
-            ok |= g[:, j] >= EVIDENCE_LEVELS[name]
-    return ok
+            count += g[:, j] >= EVIDENCE_LEVELS[name]
+    need = np.ones(len(g), dtype=np.int8)
+    if "last_name" in fields:
+        need += g[:, fields.index("last_name")] == 0
+    return count >= need
 
 
 class FeatureArrays:
