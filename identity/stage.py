@@ -2,6 +2,13 @@
 
 Prints what changed (new profiles, records joining, merges, splits) and, with ``--plan``,
 what would change after editing the identity rules, with samples, writing nothing.
+
+The first run, a run after the ``identity:`` block or the overrides changed, a plan, and
+``cdp sync --full-refresh`` resolve everything and learn the Fellegi-Sunter parameters
+again (stored in ``identity.model_params``). Every other run is incremental: it re-clusters
+only what new, changed or deleted records can reach (see :mod:`identity.scope`), scored
+with the stored parameters, and leaves every other profile untouched. It ends exactly where
+a full resolution scored with those same parameters would.
 """
 
 from __future__ import annotations
