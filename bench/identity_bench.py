@@ -578,11 +578,16 @@ def main(argv: list[str] | None = None) -> None:
                 for p in pids:
                     households[p] = inbox
     truth = {(r["source"], r["record_id"]): r["pid"] for r in records}
+    # An external id identifies only when another record holds it too (a Facebook commenter's
+    # own page-activity id is no link to anybody).
+    ext_holders = Counter(
+        (k, v) for r in records for k, v in (r.get("external_ids") or {}).items() if v
+    )
     identifiable = {
         (r["source"], r["record_id"])
         for r in records
         if any(r.get(c) for c in ("email", "phone", "street", "postcode", "date_of_birth"))
-        or any(v for v in (r.get("external_ids") or {}).values())
+        or any(ext_holders[(k, v)] > 1 for k, v in (r.get("external_ids") or {}).items() if v)
     }
     print(
         f"{len(records):,} records of {len(set(truth.values())):,} people ready in {time.perf_counter() - t0:.1f}s"
