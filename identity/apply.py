@@ -6,12 +6,14 @@ and running again ends in the same place. A run with nothing new writes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from identity.golden import refresh_golden
-from identity.ids import IdAssignment, assign_ids
+from identity.ids import IdAssignment, assign_ids, new_profile_id
+from identity.state import save_state
 
 if TYPE_CHECKING:
     import duckdb
@@ -32,26 +34,83 @@ class Outcome:
     samples: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _previous(con: duckdb.DuckDBPyConnection) -> tuple[dict[Key, str], dict[str, datetime]]:
+#: The previous profiles an incremental run re-clusters (those of its scope and deleted records).
+_SCOPE_PIDS = """CREATE OR REPLACE TEMP TABLE id_scope_pids AS
+    SELECT DISTINCT profile_id FROM id_old WHERE rid IN (SELECT rid FROM id_scope)
+    UNION SELECT rp.profile_id FROM identity.record_profiles rp
+    JOIN id_gone g ON g.source = rp.source AND g.record_id = rp.record_id"""
+
+
+def _previous(
+    con: duckdb.DuckDBPyConnection, full: bool
+) -> tuple[dict[Key, str], dict[str, datetime]]:
+    where = "" if full else "WHERE profile_id IN (SELECT profile_id FROM id_scope_pids)"
+    if not full:
+        con.execute(_SCOPE_PIDS)
     prev = {
         (s, r): p
         for s, r, p in con.execute(
-            "SELECT source, record_id, profile_id FROM identity.record_profiles"
+            f"SELECT source, record_id, profile_id FROM identity.record_profiles {where}"
         ).fetchall()
     }
     created = dict(
-        con.execute("SELECT profile_id, created_at FROM identity.profile_ids").fetchall()
+        con.execute(f"SELECT profile_id, created_at FROM identity.profile_ids {where}").fetchall()
     )
     return prev, created
 
 
+def _is_taken(con: duckdb.DuckDBPyConnection, records: list[Key]) -> Callable[[str], bool]:
+    """Whether an id was ever issued: the id each record would give a new group is looked up
+    in one query; any other (a salted retry) one by one."""
+    import pyarrow as pa
+
+    candidates = [new_profile_id(key) for key in records]
+    con.register("id_candidate_ids", pa.table({"profile_id": pa.array(candidates, pa.string())}))
+    hits = {
+        pid
+        for (pid,) in con.execute(
+            "SELECT profile_id FROM id_candidate_ids WHERE profile_id IN "
+            "(SELECT profile_id FROM identity.profile_ids) OR profile_id IN "
+            "(SELECT profile_id FROM identity.record_profiles)"
+        ).fetchall()
+    }
+    con.unregister("id_candidate_ids")
+    checked = set(candidates)
+
+    def lookup(pid: str) -> bool:
+        if pid in checked:
+            return pid in hits
+        return bool(
+            con.execute(
+                "SELECT 1 FROM identity.profile_ids WHERE profile_id = ? "
+                "UNION ALL SELECT 1 FROM identity.record_profiles WHERE profile_id = ? LIMIT 1",
+                [pid, pid],
+            ).fetchall()
+        )
+
+    return lookup
+
+
 def plan_resolution(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> Outcome:
-    prev, created = _previous(con)
+    prev, created = _previous(con, resolution.full)
     labels = resolution.clustering.labels.tolist()
-    assignment = assign_ids(resolution.records, labels, prev, created)
+    assignment = assign_ids(
+        resolution.records,
+        labels,
+        prev,
+        created,
+        is_taken=None if resolution.full else _is_taken(con, resolution.records),
+    )
+    profiles = len(set(labels))
+    if not resolution.full:
+        outside = con.execute(
+            "SELECT count(DISTINCT profile_id) FROM identity.record_profiles "
+            "WHERE profile_id NOT IN (SELECT profile_id FROM id_scope_pids)"
+        ).fetchall()[0][0]
+        profiles += int(outside)
     counts = {
-        "records": len(resolution.records),
-        "profiles": len(set(labels)),
+        "records": int(resolution.stats.get("records", len(resolution.records))),  # type: ignore[call-overload]
+        "profiles": profiles,
         "new_profiles": assignment.count("new"),
         "merges": assignment.count("merge"),
         "splits": assignment.count("split"),
@@ -69,6 +128,8 @@ def plan_resolution(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> O
             if change.record:
                 text += f" ({change.record[0]}:{change.record[1]})"
             bucket.append(text)
+    if not resolution.full:
+        counts["scope_records"] = len(resolution.records)
     return Outcome(assignment, counts["profiles"], counts, samples)
 
 
@@ -130,8 +191,12 @@ def apply_resolution(
     try:
         # Only rows that differ are deleted or inserted: unchanged profiles are not touched.
         con.register("id_mapping", mapping)
+        # An incremental run touches only the previous profiles of its scope.
+        in_scope = (
+            "" if resolution.full else "profile_id IN (SELECT profile_id FROM id_scope_pids) AND"
+        )
         con.execute(
-            """DELETE FROM identity.record_profiles rp WHERE NOT EXISTS (
+            f"""DELETE FROM identity.record_profiles rp WHERE {in_scope} NOT EXISTS (
                 SELECT 1 FROM id_mapping m WHERE m.source = rp.source AND m.record_id = rp.record_id
                 AND m.profile_id = rp.profile_id)"""
         )
@@ -148,7 +213,8 @@ def apply_resolution(
             for c in ("profile_id", "source_a", "record_id_a", "source_b", "record_id_b", "rule")
         )
         con.execute(
-            f"DELETE FROM identity.links l WHERE NOT EXISTS (SELECT 1 FROM id_links_new n WHERE {same})"
+            f"DELETE FROM identity.links l WHERE {in_scope.replace('profile_id IN', 'l.profile_id IN', 1)} "
+            f"NOT EXISTS (SELECT 1 FROM id_links_new n WHERE {same})"
         )
         con.execute(
             "INSERT INTO identity.links SELECT n.profile_id, n.source_a, n.record_id_a, n.source_b, n.record_id_b, "
@@ -206,9 +272,23 @@ def apply_resolution(
                 "UPDATE identity.profile_ids SET retired_at = ?, retired_into = ? WHERE profile_id = ?",
                 [now, into, retired],
             )
+        record_profiles, golden_scope = "identity.record_profiles", None
+        if not resolution.full:
+            con.register("id_new_pids", pa.table({"profile_id": sorted(set(pid_of))}))
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE id_golden_scope AS SELECT profile_id FROM id_scope_pids "
+                "UNION SELECT profile_id FROM id_new_pids"
+            )
+            con.unregister("id_new_pids")
+            golden_scope = "id_golden_scope"
+            record_profiles = (
+                "(SELECT * FROM identity.record_profiles WHERE profile_id IN "
+                "(SELECT profile_id FROM id_golden_scope))"
+            )
         upserted, deleted = refresh_golden(
-            con, config.survivorship, "identity.record_profiles", now
+            con, config.survivorship, record_profiles, now, golden_scope
         )
+        save_state(con, config, full=resolution.full, learned=resolution.params, now=now)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -42,27 +42,70 @@ def _people(names: list[tuple[str, str]]) -> int:
     return len(groups)
 
 
-def mark_shared_identifiers(con: duckdb.DuckDBPyConnection, config: IdentityConfig) -> int:
-    """Qualify shared emails/phones in ``id_keys`` by first name; returns how many."""
+#: The shared emails/phones of the last run (an incremental run re-checks only the values
+#: its new, changed or deleted records hold or held).
+SHARED_DDL = """CREATE TABLE IF NOT EXISTS identity.shared_identifiers (
+    identifier VARCHAR, value VARCHAR)"""
+
+_AFFECTED_VALUES = """CREATE OR REPLACE TEMP TABLE id_affected_values AS
+    SELECT 'email' AS identifier, email AS value FROM id_features f
+        JOIN id_changed_keys c ON c.source = f.source AND c.record_id = f.record_id
+        WHERE email IS NOT NULL
+    UNION SELECT 'phone', phone FROM id_features f
+        JOIN id_changed_keys c ON c.source = f.source AND c.record_id = f.record_id
+        WHERE phone IS NOT NULL
+    UNION SELECT 'email', s.email FROM identity.record_features s
+        JOIN id_changed_keys c ON c.source = s.source AND c.record_id = s.record_id
+        WHERE s.email IS NOT NULL
+    UNION SELECT 'phone', s.phone FROM identity.record_features s
+        JOIN id_changed_keys c ON c.source = s.source AND c.record_id = s.record_id
+        WHERE s.phone IS NOT NULL
+    UNION SELECT 'email', email FROM id_gone WHERE email IS NOT NULL
+    UNION SELECT 'phone', phone FROM id_gone WHERE phone IS NOT NULL"""
+
+
+def mark_shared_identifiers(
+    con: duckdb.DuckDBPyConnection, config: IdentityConfig, *, incremental: bool = False
+) -> int:
+    """Qualify shared emails/phones in ``id_keys`` by first name; returns how many.
+
+    Incremental: only the values new, changed or deleted records hold or held can change
+    status; the others keep the last run's (``identity.shared_identifiers``).
+    """
+    only = ""
+    if incremental:
+        con.execute(_AFFECTED_VALUES)
+        only = (
+            "AND EXISTS (SELECT 1 FROM id_affected_values a "
+            "WHERE a.identifier = k.identifier AND a.value = k.value)"
+        )
     rows = con.execute(
-        """SELECT k.identifier, k.value, list(DISTINCT [split_part(f.first_name, ' ', 1), f.first_canon]) FILTER (f.first_canon IS NOT NULL)
+        f"""SELECT k.identifier, k.value, list(DISTINCT [split_part(f.first_name, ' ', 1), f.first_canon]) FILTER (f.first_canon IS NOT NULL)
         FROM id_keys k JOIN id_features f USING (rid)
-        WHERE k.identifier IN ('email', 'phone')
+        WHERE k.identifier IN ('email', 'phone') {only}
         GROUP BY ALL HAVING count(DISTINCT f.first_canon) > 1"""
     ).fetchall()
     shared = [
         (i, v) for i, v, names in rows if _people(names) > config.shared_identifier_max_people
     ]
-    con.execute("CREATE OR REPLACE TEMP TABLE id_shared (identifier VARCHAR, value VARCHAR)")
-    if shared:
-        import pyarrow as pa
+    import pyarrow as pa
 
+    con.execute("CREATE OR REPLACE TEMP TABLE id_shared (identifier VARCHAR, value VARCHAR)")
+    if incremental:
+        con.execute(
+            """INSERT INTO id_shared SELECT identifier, value FROM identity.shared_identifiers s
+            WHERE NOT EXISTS (SELECT 1 FROM id_affected_values a
+                              WHERE a.identifier = s.identifier AND a.value = s.value)"""
+        )
+    if shared:
         con.register(
             "id_shared_new",
             pa.table({"identifier": [s[0] for s in shared], "value": [s[1] for s in shared]}),
         )
         con.execute("INSERT INTO id_shared SELECT * FROM id_shared_new")
         con.unregister("id_shared_new")
+    count = int(con.execute("SELECT count(*) FROM id_shared").fetchall()[0][0])
+    if count:
         con.execute(
             """CREATE OR REPLACE TEMP TABLE id_keys AS
             SELECT k.rid, k.identifier,
@@ -72,18 +115,20 @@ def mark_shared_identifiers(con: duckdb.DuckDBPyConnection, config: IdentityConf
             LEFT JOIN id_shared s ON s.identifier = k.identifier AND s.value = k.value
             WHERE s.value IS NULL OR f.first_canon IS NOT NULL"""
         )
-    return len(shared)
+    return count
 
 
-def exact_edges(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``id_exact_edges(a, b, identifier, value)`` with a < b."""
+def exact_edges(con: duckdb.DuckDBPyConnection, within: str | None = None) -> None:
+    """Create ``id_exact_edges(a, b, identifier, value)`` with a < b (of the records of
+    ``within``, a table of ``rid`` holding every record of each identifier it holds)."""
+    where = f"WHERE rid IN (SELECT rid FROM {within})" if within else ""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE id_exact_edges AS
         WITH g AS (
             SELECT rid, identifier, value,
                 count(*) OVER (PARTITION BY identifier, value) AS n,
                 min(rid) OVER (PARTITION BY identifier, value) AS first_rid
-            FROM id_keys
+            FROM id_keys {where}
         )
         SELECT l.rid AS a, r.rid AS b, l.identifier, l.value
         FROM g l JOIN g r ON l.identifier = r.identifier AND l.value = r.value AND l.rid < r.rid
@@ -94,10 +139,40 @@ def exact_edges(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _block_query(fields: list[str]) -> exp.Select:
+def _in(column: exp.Column, table: str) -> exp.Expression:
+    return exp.In(this=column, query=sqlglot.select("rid").from_(table).subquery())
+
+
+def block_sql(fields: list[str]) -> str:
+    """The records of one blocking key: ``rid`` and the key's columns, over-large blocks left out."""
+    return _block(fields).sql(dialect="duckdb")
+
+
+def frontier_pairs_sql(fields: list[str], block_table: str, frontier: str) -> str:
+    """Pairs ``(a, b)``, a < b, of a materialized block table with at least one record of
+    ``frontier`` (the frontier side drives the join, so it costs what the frontier holds)."""
+    cols = [_BLOCK_COLUMN.get(f, f) for f in fields]
+    on = exp.and_(
+        *[exp.EQ(this=exp.column(c, "l"), expression=exp.column(c, "r")) for c in cols],
+        exp.NEQ(this=exp.column("rid", "l"), expression=exp.column("rid", "r")),
+    )
+    lrid, rrid = exp.column("rid", "l"), exp.column("rid", "r")
+    return (
+        sqlglot.select(
+            exp.Least(this=lrid, expressions=[rrid]).as_("a"),
+            exp.Greatest(this=lrid, expressions=[rrid]).as_("b"),
+        )
+        .from_(exp.to_table(block_table).as_("l"))
+        .join(exp.to_table(block_table).as_("r"), on=on)
+        .where(_in(lrid, frontier))
+        .sql(dialect="duckdb")
+    )
+
+
+def _block(fields: list[str]) -> exp.Select:
     cols = [_BLOCK_COLUMN.get(f, f) for f in fields]
     not_null = exp.and_(*[exp.column(c).is_(exp.null()).not_() for c in cols])
-    block = (
+    return (
         sqlglot.select("rid", *cols)
         .from_("id_features")
         .where(not_null)
@@ -111,20 +186,49 @@ def _block_query(fields: list[str]) -> exp.Select:
             )
         )
     )
-    on = exp.and_(
+
+
+def _block_query(fields: list[str], within: str | None, touching: str | None) -> exp.Select:
+    cols = [_BLOCK_COLUMN.get(f, f) for f in fields]
+    block = _block(fields)
+    conditions: list[exp.Expression | exp.Condition] = [
         *[exp.EQ(this=exp.column(c, "l"), expression=exp.column(c, "r")) for c in cols],
         exp.LT(this=exp.column("rid", "l"), expression=exp.column("rid", "r")),
-    )
+    ]
+    left: exp.Expression = block.subquery("l")
+    right: exp.Expression = block.subquery("r")
+    if within:
+        # Block sizes count every record; only the pairs inside the scope are kept.
+        left = (
+            sqlglot.select("*")
+            .from_(block.subquery("b0"))
+            .where(_in(exp.column("rid"), within))
+            .subquery("l")
+        )
+        right = (
+            sqlglot.select("*")
+            .from_(block.subquery("b1"))
+            .where(_in(exp.column("rid"), within))
+            .subquery("r")
+        )
+    if touching:
+        conditions.append(
+            exp.or_(_in(exp.column("rid", "l"), touching), _in(exp.column("rid", "r"), touching))
+        )
     return (
         sqlglot.select(exp.column("rid", "l").as_("a"), exp.column("rid", "r").as_("b"))
-        .from_(block.subquery("l"))
-        .join(block.subquery("r"), on=on)
+        .from_(left)
+        .join(right, on=exp.and_(*conditions))
     )
 
 
-def candidate_pairs_sql(block_on: list[list[str]]) -> str:
-    """One DuckDB query returning distinct candidate pairs ``(a, b)`` with a < b."""
-    queries = [_block_query(fields) for fields in block_on]
+def candidate_pairs_sql(
+    block_on: list[list[str]], *, within: str | None = None, touching: str | None = None
+) -> str:
+    """One DuckDB query returning distinct candidate pairs ``(a, b)`` with a < b; with
+    ``within`` (a table of ``rid``) only pairs of two of its records, with ``touching`` only
+    pairs with at least one of its records."""
+    queries = [_block_query(fields, within, touching) for fields in block_on]
     union: exp.Query = queries[0]
     for query in queries[1:]:
         union = exp.union(union, query, distinct=True)

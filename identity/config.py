@@ -100,6 +100,13 @@ class ProbabilisticRule(_Model):
     threshold: float = Field(default=0.9, gt=0, lt=1)
     prior: float = Field(default=1e-4, gt=0, lt=1, description="Initial share of pairs that match")
     em_iterations: int = Field(default=25, ge=1, le=500)
+    require_evidence: bool = Field(
+        default=True,
+        description="Link only pairs that agree on more than names and place: a date of birth, "
+        "street, email local part or phone must match too, two of them when the last names "
+        "clearly differ (namesakes in one postcode, or one first name and birthday, are "
+        "common in large data sets).",
+    )
 
 
 Rule = Annotated[ExactRule | FuzzyRule | ProbabilisticRule, Field(discriminator="kind")]

@@ -22,13 +22,21 @@ if TYPE_CHECKING:
 
     from identity.config import IdentityConfig
 
-__all__ = ["CACHE_TABLE", "build_features"]
+__all__ = ["CACHE_TABLE", "FEATURES_DDL", "FEATURES_TABLE", "build_features"]
 
 CACHE_TABLE = "identity.normalized_values"
 
 CACHE_DDL = f"""
 CREATE TABLE IF NOT EXISTS {CACHE_TABLE} (
     kind VARCHAR NOT NULL, raw VARCHAR NOT NULL, region VARCHAR NOT NULL, value VARCHAR
+)"""
+FEATURES_DDL = """
+CREATE TABLE IF NOT EXISTS identity.record_features (
+    source VARCHAR, record_id VARCHAR, email VARCHAR, email_clean VARCHAR, phone VARCHAR,
+    first_name VARCHAR, first_canon VARCHAR, last_name VARCHAR, date_of_birth DATE,
+    street VARCHAR, postcode VARCHAR, city VARCHAR, country VARCHAR, email_local VARCHAR,
+    external_ids MAP(VARCHAR, VARCHAR), updated_at TIMESTAMPTZ, created_at TIMESTAMPTZ,
+    fp UBIGINT
 )"""
 
 
@@ -77,7 +85,9 @@ def _region_sql(column: str | None, default: str) -> str:
     return f"coalesce(c.\"{column}\", '@{default}')"
 
 
-def _fill_cache(con: duckdb.DuckDBPyConnection, cache: str, config: IdentityConfig) -> int:
+def _fill_cache(
+    con: duckdb.DuckDBPyConnection, cache: str, config: IdentityConfig, rows_table: str
+) -> int:
     """Normalize the raw values the cache has not seen; returns how many were new."""
     import pyarrow as pa
 
@@ -86,7 +96,7 @@ def _fill_cache(con: duckdb.DuckDBPyConnection, cache: str, config: IdentityConf
         region = _region_sql(region_col, config.default_region)
         rows = con.execute(
             f"""SELECT DISTINCT CAST(c."{column}" AS VARCHAR) AS raw, {region} AS region
-            FROM staging.customer_records c
+            FROM {rows_table} c
             WHERE c."{column}" IS NOT NULL AND NOT EXISTS (
                 SELECT 1 FROM {cache} n WHERE n.kind = ? AND n.raw = CAST(c."{column}" AS VARCHAR)
                 AND n.region = {region})""",
@@ -123,20 +133,19 @@ def _join(kind: str, config: IdentityConfig) -> str:
     )
 
 
-def build_features(con: duckdb.DuckDBPyConnection, config: IdentityConfig, *, plan: bool) -> int:
-    """Create the temp tables ``id_features`` and ``id_keys``; returns the number of records."""
-    con.execute(CACHE_DDL)
-    cache = CACHE_TABLE
-    if plan:  # compute, but leave the warehouse as it is
-        con.execute(f"CREATE OR REPLACE TEMP TABLE id_cache AS SELECT * FROM {CACHE_TABLE}")
-        cache = "id_cache"
-    _fill_cache(con, cache, config)
-    joins = "\n".join(_join(kind, config) for kind in KINDS).replace("{cache}", cache)
+_LIVE = """SELECT * FROM staging.customer_records
+    WHERE NOT coalesce(deleted, false) AND source IS NOT NULL AND record_id IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY source, record_id
+                               ORDER BY updated_at DESC NULLS LAST) = 1"""
+
+#: The features of the records as last resolved (kept for incremental runs).
+FEATURES_TABLE = "identity.record_features"
+
+
+def _features_sql(source: str, joins: str) -> str:
+    """Feature rows (no ``rid``) of the staging rows of ``source`` (aliased ``c``)."""
     dob_junk = "', '".join(["1900-01-01", "1901-01-01", "1970-01-01"])
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE id_features AS
-        SELECT CAST(row_number() OVER (ORDER BY c.source, c.record_id) - 1 AS BIGINT) AS rid,
-            c.source, c.record_id,
+    return f"""SELECT c.source, c.record_id,
             n_email.value AS email, n_email_clean.value AS email_clean, n_phone.value AS phone,
             n_first_name.value AS first_name, n_first_canon.value AS first_canon,
             n_last_name.value AS last_name,
@@ -146,13 +155,68 @@ def build_features(con: duckdb.DuckDBPyConnection, config: IdentityConfig, *, pl
             n_street.value AS street, n_postcode.value AS postcode, n_city.value AS city,
             n_country.value AS country,
             nullif(split_part(n_email.value, '@', 1), '') AS email_local,
-            c.external_ids, c.updated_at, c.created_at
-        FROM (SELECT * FROM staging.customer_records
-              WHERE NOT coalesce(deleted, false) AND source IS NOT NULL AND record_id IS NOT NULL
-              QUALIFY row_number() OVER (PARTITION BY source, record_id
-                                         ORDER BY updated_at DESC NULLS LAST) = 1) c
+            c.external_ids, c.updated_at, c.created_at, c.fp
+        FROM {source} c
         {joins}"""
-    )
+
+
+def build_features(
+    con: duckdb.DuckDBPyConnection,
+    config: IdentityConfig,
+    *,
+    plan: bool,
+    incremental: bool = False,
+) -> int:
+    """Create the temp tables ``id_features`` and ``id_keys``; returns the number of records.
+
+    Incremental: only staging rows whose fingerprint differs from ``identity.record_features``
+    (``id_changed_keys``) are normalized; the others' features are read back, and
+    ``id_gone`` lists the records resolved before that are no longer live.
+    """
+    con.execute(CACHE_DDL)
+    cache = CACHE_TABLE
+    if plan:  # compute, but leave the warehouse as it is
+        con.execute(f"CREATE OR REPLACE TEMP TABLE id_cache AS SELECT * FROM {CACHE_TABLE}")
+        cache = "id_cache"
+    joins = "\n".join(_join(kind, config) for kind in KINDS).replace("{cache}", cache)
+    rank = "CAST(row_number() OVER (ORDER BY source, record_id) - 1 AS BIGINT) AS rid"
+    if not incremental:
+        _fill_cache(con, cache, config, "staging.customer_records")
+        rows = f"(SELECT c.*, hash(c) AS fp FROM ({_LIVE}) c)"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE id_features AS SELECT {rank}, * FROM ({_features_sql(rows, joins)})"
+        )
+    else:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE id_live AS SELECT c.source, c.record_id, hash(c) AS fp FROM ({_LIVE}) c"
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE id_changed_keys AS
+            SELECT l.source, l.record_id FROM id_live l WHERE NOT EXISTS (
+                SELECT 1 FROM {FEATURES_TABLE} s
+                WHERE s.source = l.source AND s.record_id = l.record_id AND s.fp = l.fp)"""
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE id_gone AS
+            SELECT s.source, s.record_id, s.email, s.phone FROM {FEATURES_TABLE} s
+            WHERE NOT EXISTS (SELECT 1 FROM id_live l
+                              WHERE l.source = s.source AND l.record_id = s.record_id)"""
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE id_rows AS SELECT c.*, hash(c) AS fp FROM ({_LIVE}) c
+            WHERE EXISTS (SELECT 1 FROM id_changed_keys k
+                          WHERE k.source = c.source AND k.record_id = c.record_id)"""
+        )
+        _fill_cache(con, cache, config, "id_rows")
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE id_features AS SELECT {rank}, * FROM (
+                SELECT * FROM {FEATURES_TABLE} s
+                WHERE EXISTS (SELECT 1 FROM id_live l
+                              WHERE l.source = s.source AND l.record_id = s.record_id AND l.fp = s.fp)
+                UNION ALL BY NAME {_features_sql("id_rows", joins)})"""
+        )
+        con.execute("DROP TABLE id_rows")
+        con.execute("DROP TABLE id_live")
     ext_extra = {k: v for k, v in config.blocklist.items() if k not in KINDS}
     con.execute(
         """CREATE OR REPLACE TEMP TABLE id_keys AS
@@ -165,22 +229,55 @@ def build_features(con: duckdb.DuckDBPyConnection, config: IdentityConfig, *, pl
             FROM id_features WHERE external_ids IS NOT NULL)
         WHERE v IS NOT NULL AND trim(v) <> ''"""
     )
-    # External ids: placeholders and the project's blocklist never identify anybody.
-    ext = con.execute(
-        "SELECT DISTINCT identifier, value FROM id_keys WHERE identifier NOT IN ('email', 'phone')"
-    ).fetchall()
-    junk = [(i, v) for i, v in ext if is_junk(i, v, frozenset(ext_extra.get(i, ())))]
-    if junk:
-        import pyarrow as pa
+    # External ids: placeholders and the project's blocklist never identify anybody. Whether
+    # a value is a placeholder is cached (kind ``ext:<identifier>``), so only new values are
+    # checked in Python.
+    import pyarrow as pa
 
+    # (An incremental run's unchanged records' values were checked when first seen.)
+    changed = (
+        "AND k.rid IN (SELECT f.rid FROM id_features f JOIN id_changed_keys c "
+        "ON c.source = f.source AND c.record_id = f.record_id)"
+        if incremental
+        else ""
+    )
+    unseen = con.execute(
+        f"""SELECT DISTINCT identifier, value FROM id_keys k
+        WHERE identifier NOT IN ('email', 'phone') {changed} AND NOT EXISTS (
+            SELECT 1 FROM {cache} n WHERE n.kind = 'ext:' || k.identifier AND n.raw = k.value
+            AND n.region = '')"""
+    ).fetchall()
+    if unseen:
         con.register(
-            "id_junk",
-            pa.table({"identifier": [j[0] for j in junk], "value": [j[1] for j in junk]}),
+            "id_ext_new",
+            pa.table(
+                {
+                    "kind": pa.array([f"ext:{i}" for i, _ in unseen], pa.string()),
+                    "raw": pa.array([v for _, v in unseen], pa.string()),
+                    "region": pa.array([""] * len(unseen), pa.string()),
+                    "value": pa.array(
+                        ["junk" if is_junk(i, v) else "ok" for i, v in unseen], pa.string()
+                    ),
+                }
+            ),
         )
-        con.execute(
-            "DELETE FROM id_keys USING id_junk j "
-            "WHERE id_keys.identifier = j.identifier AND id_keys.value = j.value"
-        )
-        con.unregister("id_junk")
+        con.execute(f"INSERT INTO {cache} SELECT * FROM id_ext_new")
+        con.unregister("id_ext_new")
+    extra = [(i, v) for i, values in ext_extra.items() for v in values]
+    con.register(
+        "id_junk",
+        pa.table(
+            {"identifier": [i for i, _ in extra], "value": [v for _, v in extra]},
+            schema=pa.schema([("identifier", pa.string()), ("value", pa.string())]),
+        ),
+    )
+    con.execute(
+        f"""DELETE FROM id_keys WHERE identifier NOT IN ('email', 'phone') AND (
+            EXISTS (SELECT 1 FROM {cache} n WHERE n.kind = 'ext:' || id_keys.identifier
+                    AND n.raw = id_keys.value AND n.region = '' AND n.value = 'junk')
+            OR EXISTS (SELECT 1 FROM id_junk j
+                       WHERE j.identifier = id_keys.identifier AND j.value = id_keys.value))"""
+    )
+    con.unregister("id_junk")
     count = con.execute("SELECT count(*) FROM id_features").fetchall()[0][0]
     return int(count)

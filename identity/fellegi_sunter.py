@@ -80,6 +80,25 @@ class FellegiSunter:
             if moved < tol:
                 break
 
+    def to_params(self) -> dict[str, object]:
+        """The learned parameters, JSON-ready (stored for incremental runs)."""
+        return {
+            "n_levels": list(self.n_levels),
+            "prior": self.prior,
+            "m": [[float(x) for x in m] for m in self.m],
+            "u": [[float(x) for x in u] for u in self.u],
+        }
+
+    @classmethod
+    def from_params(cls, params: dict[str, object]) -> FellegiSunter:
+        n_levels = [int(n) for n in params["n_levels"]]  # type: ignore[attr-defined]
+        return cls(
+            n_levels,
+            prior=float(params["prior"]),  # type: ignore[arg-type]
+            m=[np.array(m, dtype=float) for m in params["m"]],  # type: ignore[attr-defined]
+            u=[np.array(u, dtype=float) for u in params["u"]],  # type: ignore[attr-defined]
+        )
+
     def match_weights(self, gamma: np.ndarray) -> list[float]:
         """log2(m/u) of each field's level in one comparison vector (0 when missing)."""
         return [

@@ -116,9 +116,14 @@ def build_golden_sql(survivorship: Survivorship, record_profiles: str) -> str:
 
 
 def refresh_golden(
-    con: duckdb.DuckDBPyConnection, survivorship: Survivorship, record_profiles: str, now: object
+    con: duckdb.DuckDBPyConnection,
+    survivorship: Survivorship,
+    record_profiles: str,
+    now: object,
+    scope: str | None = None,
 ) -> tuple[int, int]:
-    """Write golden records for every profile, touching only rows whose content changed.
+    """Write golden records for every profile (or only those of the ``scope`` table of
+    profile ids), touching only rows whose content changed.
 
     Returns (rows inserted or updated, rows deleted).
     """
@@ -137,16 +142,17 @@ def refresh_golden(
         f"""SELECT count(*) FROM id_golden n WHERE NOT EXISTS (
             SELECT 1 FROM identity.golden_records g WHERE g.profile_id = n.profile_id AND {same})"""
     ).fetchall()[0][0]
+    in_scope = f"g.profile_id IN (SELECT profile_id FROM {scope}) AND " if scope else ""
     gone = con.execute(
-        "SELECT count(*) FROM identity.golden_records g WHERE g.profile_id NOT IN (SELECT profile_id FROM id_golden)"
+        f"SELECT count(*) FROM identity.golden_records g WHERE {in_scope}g.profile_id NOT IN (SELECT profile_id FROM id_golden)"
     ).fetchall()[0][0]
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE id_golden_changed AS SELECT n.profile_id FROM id_golden n
         WHERE NOT EXISTS (SELECT 1 FROM identity.golden_records g WHERE g.profile_id = n.profile_id AND {same})"""
     )
     con.execute(
-        "DELETE FROM identity.golden_records WHERE profile_id NOT IN (SELECT profile_id FROM id_golden) "
-        "OR profile_id IN (SELECT profile_id FROM id_golden_changed)"
+        f"DELETE FROM identity.golden_records g WHERE ({in_scope}g.profile_id NOT IN (SELECT profile_id FROM id_golden)) "
+        "OR g.profile_id IN (SELECT profile_id FROM id_golden_changed)"
     )
     all_cols = ", ".join(["profile_id", *cols])
     con.execute(

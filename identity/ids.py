@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -46,6 +46,17 @@ class IdAssignment:
         return sum(1 for c in self.changes if c.action == action)
 
 
+class _Taken(set[str]):
+    """Ids known locally, plus a lookup of every id ever issued."""
+
+    def __init__(self, known: set[str], lookup: Callable[[str], bool]) -> None:
+        super().__init__(known)
+        self.lookup = lookup
+
+    def __contains__(self, pid: object) -> bool:
+        return super().__contains__(pid) or (isinstance(pid, str) and self.lookup(pid))
+
+
 def new_profile_id(first: Key, taken: set[str] | frozenset[str] = frozenset()) -> str:
     salt = 0
     while True:
@@ -61,10 +72,13 @@ def assign_ids(
     labels: Sequence[int],
     previous: Mapping[Key, str],
     created_at: Mapping[str, datetime],
+    is_taken: Callable[[str], bool] | None = None,
 ) -> IdAssignment:
     """Ids for the groups of ``labels`` (``records[i]`` is in group ``labels[i]``).
 
-    ``records`` are sorted, so the first record of a group is its smallest key.
+    ``records`` are sorted, so the first record of a group is its smallest key. An
+    incremental run passes only the records it re-clustered (with ``previous`` holding every
+    record of their old profiles) and ``is_taken`` to check other ids ever issued.
     """
     members: dict[int, list[int]] = defaultdict(list)
     for i, label in enumerate(labels):
@@ -88,7 +102,9 @@ def assign_ids(
         home[pid] = label
         claims[label].append(pid)
     out = IdAssignment(group_ids={})
-    taken = set(previous.values()) | set(created_at)
+    taken: set[str] | _Taken = set(previous.values()) | set(created_at)
+    if is_taken is not None:
+        taken = _Taken(taken, is_taken)
     epoch = datetime.min
     for label in sorted(members, key=lambda g: first[g]):
         pids = sorted(claims.get(label, []), key=lambda p: (created_at.get(p, epoch), p))

@@ -47,6 +47,10 @@ _PLUS_TAG_DOMAINS = _GMAIL_DOMAINS | {
 }  # fmt: skip
 #: Yahoo uses '-' for disposable addresses.
 _DASH_TAG_DOMAINS = {"yahoo.com", "ymail.com", "rocketmail.com"}
+#: The provider folding rules of :func:`email_match_key`, for code that must apply them in bulk.
+GMAIL_DOMAINS = frozenset(_GMAIL_DOMAINS)
+PLUS_TAG_DOMAINS = frozenset(_PLUS_TAG_DOMAINS)
+DASH_TAG_DOMAINS = frozenset(_DASH_TAG_DOMAINS)
 
 
 def _text(value: object) -> str | None:

@@ -6,15 +6,17 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from identity.blocking import exact_edges, mark_shared_identifiers
+from identity.blocking import candidate_pairs_sql, exact_edges, mark_shared_identifiers
 from identity.cluster import Clustering, Edges, cluster
 from identity.config import ExactRule, IdentityConfig
 from identity.features import build_features
+from identity.scope import compute_scope
 from identity.scoring import FeatureArrays, score_rule
+from identity.state import RunMode, decide_mode
 
 if TYPE_CHECKING:
     import duckdb
@@ -27,7 +29,8 @@ Key = tuple[str, str]
 @dataclass
 class Resolution:
     records: list[Key]
-    """Live records in rank order (rank = position)."""
+    """Live records in rank order (rank = position); an incremental run's only those of its
+    scope."""
     clustering: Clustering
     edges: Edges
     rule_names: list[str]
@@ -37,6 +40,10 @@ class Resolution:
     other_evidence: list[str]
     """Evidence JSON of the other edges, in order."""
     stats: dict[str, object] = field(default_factory=dict)
+    full: bool = True
+    """False for an incremental run (``id_scope``, ``id_changed``, ``id_gone`` say what)."""
+    params: dict[str, dict[str, object]] = field(default_factory=dict)
+    """Model parameters a full run used (stored for the incremental runs after it)."""
 
     def evidence(self, i: int) -> str:
         """Evidence JSON of edge ``i`` (exact links render theirs only when asked)."""
@@ -72,16 +79,40 @@ def _overrides(
 
 
 def resolve(
-    con: duckdb.DuckDBPyConnection, config: IdentityConfig, *, plan: bool = False
+    con: duckdb.DuckDBPyConnection,
+    config: IdentityConfig,
+    *,
+    plan: bool = False,
+    full_refresh: bool = False,
+    params: dict[str, dict[str, object]] | None = None,
 ) -> Resolution:
-    n = build_features(con, config, plan=plan)
-    shared = mark_shared_identifiers(con, config)
-    exact_edges(con)
-    records: list[Key] = [
-        (s, r)
-        for s, r in con.execute("SELECT source, record_id FROM id_features ORDER BY rid").fetchall()
-    ]
+    """Resolve the live records: incrementally (only what changed records can reach, scored
+    with the stored model parameters) when the last run's state allows, else in full
+    (learning the parameters again). ``params`` forces a full resolution scored with those
+    parameters (what an incremental run is equivalent to)."""
+    if params is not None:
+        mode = RunMode(True, "given parameters", params)
+    else:
+        mode = decide_mode(con, config, full_refresh=full_refresh, plan=plan)
+    n = build_features(con, config, plan=plan, incremental=not mode.full)
+    shared = mark_shared_identifiers(con, config, incremental=not mode.full)
+    stats: dict[str, object] = {"records": n, "shared_identifiers": shared, "mode": mode.reason}
+    scope = None
+    if not mode.full:
+        stats.update(compute_scope(con, config, mode.params or {}))
+        scope = "id_scope"
+    exact_edges(con, scope)
+    where = f"WHERE rid IN (SELECT rid FROM {scope})" if scope else ""
+    rows = con.execute(
+        f"SELECT rid, source, record_id FROM id_features {where} ORDER BY rid"
+    ).fetchall()
+    rids = np.array([r[0] for r in rows], dtype=np.int64)
+    records: list[Key] = [(s, r) for _, s, r in rows]
     index = {key: i for i, key in enumerate(records)}
+
+    def local(x: Any) -> Any:
+        """Record rank -> position among the resolved records (the same in a full run)."""
+        return np.searchsorted(rids, x) if scope else x
 
     parts: list[Edges] = []
     rule_names: list[str] = []
@@ -94,27 +125,36 @@ def resolve(
     known = (
         np.array([i in exact_for for i in idents], dtype=bool) if len(idents) else np.zeros(0, bool)
     )
-    ea = table.column("a").to_numpy()[known].astype(np.int64)
-    eb = table.column("b").to_numpy()[known].astype(np.int64)
+    ea = local(table.column("a").to_numpy()[known].astype(np.int64))
+    eb = local(table.column("b").to_numpy()[known].astype(np.int64))
     idents = idents[known]
     values = table.column("value").to_numpy(zero_copy_only=False)[known]
     ep = np.array([exact_for[i][0] for i in idents], dtype=np.int64)
     ec = np.array([exact_for[i][1].require_compatible_names for i in idents], dtype=bool)
     rule_names.extend(exact_for[i][1].name for i in idents)
     parts.append(Edges(ea, eb, ep, np.ones(len(ea)), ec))
-    stats: dict[str, object] = {"records": n, "shared_identifiers": shared, "exact_links": len(ea)}
+    stats["exact_links"] = len(ea)
+    used: dict[str, dict[str, object]] = {}
 
     features: FeatureArrays | None = None
     for prio, any_rule in enumerate(config.rules):
         if isinstance(any_rule, ExactRule):
             continue
         rule = any_rule
-        features = features or FeatureArrays(con)
-        scored = score_rule(con, features, rule)
+        features = features or FeatureArrays(con, f"SELECT rid FROM {scope}" if scope else None)
+        scored = score_rule(
+            con,
+            features,
+            rule,
+            pairs_sql=candidate_pairs_sql(rule.block_on, within=scope),
+            params=(mode.params or {}).get(rule.name),
+        )
+        if scored.params is not None:
+            used[rule.name] = scored.params
         parts.append(
             Edges(
-                scored.a,
-                scored.b,
+                local(scored.a),
+                local(scored.b),
                 np.full(len(scored.a), prio, np.int64),
                 scored.score,
                 np.ones(len(scored.a), bool),
@@ -147,22 +187,37 @@ def resolve(
     if limited_idents:
         placeholders = ", ".join("?" for _ in limited_idents)
         for rid, ident, held in con.execute(
-            f"SELECT rid, identifier, list(DISTINCT value) FROM id_keys WHERE identifier IN ({placeholders}) GROUP BY ALL",
+            f"SELECT rid, identifier, list(DISTINCT value) FROM id_keys WHERE identifier IN ({placeholders}) "
+            f"{where.replace('WHERE', 'AND')} GROUP BY ALL",
             limited_idents,
         ).fetchall():
-            limited[ident][rid] = frozenset(held)
+            limited[ident][int(local(rid))] = frozenset(held)
     if "date_of_birth" in config.limits:
         for rid, dob in con.execute(
-            "SELECT rid, CAST(date_of_birth AS VARCHAR) FROM id_features WHERE date_of_birth IS NOT NULL"
+            "SELECT rid, CAST(date_of_birth AS VARCHAR) FROM id_features WHERE date_of_birth IS NOT NULL "
+            + where.replace("WHERE", "AND")
         ).fetchall():
-            limited["date_of_birth"][rid] = frozenset((dob,))
+            limited["date_of_birth"][int(local(rid))] = frozenset((dob,))
     names = {
-        rid: (written, canon)
+        int(local(rid)): (written, canon)
         for rid, written, canon in con.execute(
-            "SELECT rid, split_part(first_name, ' ', 1), first_canon FROM id_features WHERE first_canon IS NOT NULL"
+            "SELECT rid, split_part(first_name, ' ', 1), first_canon FROM id_features WHERE first_canon IS NOT NULL "
+            + where.replace("WHERE", "AND")
         ).fetchall()
     }
-    clustering = cluster(n, edges, limited=limited, limits=config.limits, names=names, never=never)
+    clustering = cluster(
+        len(records), edges, limited=limited, limits=config.limits, names=names, never=never
+    )
     stats["refused_links"] = dict(clustering.refused)
     stats["overrides"] = {"never_merge": len(never), "always_merge": len(always)}
-    return Resolution(records, clustering, edges, rule_names, (idents, values), evidence, stats)
+    return Resolution(
+        records,
+        clustering,
+        edges,
+        rule_names,
+        (idents, values),
+        evidence,
+        stats,
+        full=mode.full,
+        params=used if mode.full else {},
+    )

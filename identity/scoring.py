@@ -23,19 +23,44 @@ __all__ = ["BATCH_SIZE", "FeatureArrays", "ScoredEdges", "score_rule"]
 
 BATCH_SIZE = 200_000
 _LEVEL_NAMES = {-1: "missing", 0: "different"}
+#: Fields that tell namesakes apart, and the comparison level each must reach to count as
+#: evidence beyond names and place (a street needs more than shared words like "Oak St").
+EVIDENCE_LEVELS = {"date_of_birth": 1, "street": 2, "email_local": 2, "phone": 1}
+
+
+def _has_evidence(fields: list[str], g: np.ndarray) -> np.ndarray:
+    """One agreeing evidence field; two when the last names are both known and clearly
+    different (two people sharing a first name and a birthday are common in large data)."""
+    count = np.zeros(len(g), dtype=np.int8)
+    for j, name in enumerate(fields):
+        if name in EVIDENCE_LEVELS:
+            count += g[:, j] >= EVIDENCE_LEVELS[name]
+    need = np.ones(len(g), dtype=np.int8)
+    if "last_name" in fields:
+        need += g[:, fields.index("last_name")] == 0
+    return count >= need
 
 
 class FeatureArrays:
-    """Feature columns as numpy object arrays indexed by ``rid`` (loaded once per run)."""
+    """Feature columns as numpy object arrays indexed by ``rid`` (loaded once per run), of
+    every record or of the records whose rid ``rids_sql`` selects."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, rids_sql: str | None = None) -> None:
         columns = sorted({c.source_column for c in COMPARISONS.values()})
         cols = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in columns)
-        table = con.sql(f"SELECT {cols} FROM id_features ORDER BY rid").to_arrow_table()
+        where = f"WHERE rid IN ({rids_sql})" if rids_sql else ""
+        table = con.sql(
+            f"SELECT rid, {cols} FROM id_features {where} ORDER BY rid"
+        ).to_arrow_table()
         self.n = table.num_rows
+        self.rids: np.ndarray | None = (
+            table.column("rid").to_numpy().astype(np.int64) if rids_sql else None
+        )
         self.arrays = {c: table.column(c).to_numpy(zero_copy_only=False) for c in columns}
 
     def side(self, column: str, rids: np.ndarray) -> np.ndarray:
+        if self.rids is not None:
+            rids = np.searchsorted(self.rids, rids)
         return self.arrays[column][rids]
 
 
@@ -47,6 +72,8 @@ class ScoredEdges:
     evidence: list[str]
     pairs_scored: int
     model: dict[str, object]
+    params: dict[str, object] | None = None
+    """The Fellegi-Sunter parameters used (learned, or given)."""
 
 
 def _gammas(features: FeatureArrays, fields: list[str], a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -65,8 +92,8 @@ def _level_name(field: str, level: int) -> str:
     return _LEVEL_NAMES.get(level, f"similar(level {level})")
 
 
-def _pairs(con: duckdb.DuckDBPyConnection, block_on: list[list[str]]):  # type: ignore[no-untyped-def]
-    reader = con.sql(candidate_pairs_sql(block_on)).to_arrow_reader(BATCH_SIZE)
+def _pairs(con: duckdb.DuckDBPyConnection, pairs_sql: str):  # type: ignore[no-untyped-def]
+    reader = con.sql(pairs_sql).to_arrow_reader(BATCH_SIZE)
     for batch in reader:
         yield (
             batch.column(0).to_numpy().astype(np.int64),
@@ -74,28 +101,51 @@ def _pairs(con: duckdb.DuckDBPyConnection, block_on: list[list[str]]):  # type: 
         )
 
 
+def _learn(
+    model: FellegiSunter,
+    features: FeatureArrays,
+    fields: list[str],
+    g: np.ndarray,
+    iterations: int,
+) -> None:
+    """u from random record pairs, then EM over the candidate pairs."""
+    if features.n > 1:
+        rng = np.random.default_rng(0)
+        size = min(100_000, features.n * 4)
+        ra, rb = rng.integers(0, features.n, size), rng.integers(0, features.n, size)
+        keep = ra != rb
+        if features.rids is not None:
+            ra, rb = features.rids[ra], features.rids[rb]
+        model.init_u(_gammas(features, fields, ra[keep], rb[keep]))
+    model.fit(g, iterations=iterations)
+
+
 def _score_probabilistic(
-    con: duckdb.DuckDBPyConnection, features: FeatureArrays, rule: ProbabilisticRule
+    con: duckdb.DuckDBPyConnection,
+    features: FeatureArrays,
+    rule: ProbabilisticRule,
+    pairs_sql: str,
+    params: dict[str, object] | None,
 ) -> ScoredEdges:
     fields = [f for f in rule.compare if f in COMPARISONS]
     parts_a, parts_b, parts_g = [], [], []
-    for a, b in _pairs(con, rule.block_on):
+    for a, b in _pairs(con, pairs_sql):
         parts_a.append(a)
         parts_b.append(b)
         parts_g.append(_gammas(features, fields, a, b))
     a = np.concatenate(parts_a) if parts_a else np.empty(0, np.int64)
     b = np.concatenate(parts_b) if parts_b else np.empty(0, np.int64)
     g = np.concatenate(parts_g) if parts_g else np.empty((0, len(fields)), np.int8)
-    model = FellegiSunter([COMPARISONS[f].n_levels for f in fields], prior=max(rule.prior, 1e-3))
-    if features.n > 1:
-        rng = np.random.default_rng(0)
-        size = min(100_000, features.n * 4)
-        ra, rb = rng.integers(0, features.n, size), rng.integers(0, features.n, size)
-        keep = ra != rb
-        model.init_u(_gammas(features, fields, ra[keep], rb[keep]))
-    model.fit(g, iterations=rule.em_iterations)
+    n_levels = [COMPARISONS[f].n_levels for f in fields]
+    if params is not None and params.get("n_levels") == n_levels:
+        model = FellegiSunter.from_params(params)
+    else:
+        model = FellegiSunter(n_levels, prior=max(rule.prior, 1e-3))
+        _learn(model, features, fields, g, rule.em_iterations)
     prob = model.posterior(g) if len(g) else np.empty(0)
     take = prob >= rule.threshold
+    if rule.require_evidence and any(f in EVIDENCE_LEVELS for f in fields):
+        take &= _has_evidence(fields, g)
     evidence = []
     for gamma, p in zip(g[take], prob[take], strict=True):
         weights = model.match_weights(gamma)
@@ -116,14 +166,14 @@ def _score_probabilistic(
         "m": {f: [round(x, 4) for x in model.m[i]] for i, f in enumerate(fields)},
         "u": {f: [round(x, 6) for x in model.u[i]] for i, f in enumerate(fields)},
     }
-    return ScoredEdges(a[take], b[take], prob[take], evidence, len(g), summary)
+    return ScoredEdges(a[take], b[take], prob[take], evidence, len(g), summary, model.to_params())
 
 
 def _score_fuzzy(
-    con: duckdb.DuckDBPyConnection, features: FeatureArrays, rule: FuzzyRule
+    con: duckdb.DuckDBPyConnection, features: FeatureArrays, rule: FuzzyRule, pairs_sql: str
 ) -> ScoredEdges:
     out_a, out_b, out_s, evidence, scored = [], [], [], [], 0
-    for a, b in _pairs(con, rule.block_on):
+    for a, b in _pairs(con, pairs_sql):
         scored += len(a)
         ok = np.ones(len(a), dtype=bool)
         mins = np.ones(len(a))
@@ -159,8 +209,16 @@ def _score_fuzzy(
 
 
 def score_rule(
-    con: duckdb.DuckDBPyConnection, features: FeatureArrays, rule: FuzzyRule | ProbabilisticRule
+    con: duckdb.DuckDBPyConnection,
+    features: FeatureArrays,
+    rule: FuzzyRule | ProbabilisticRule,
+    *,
+    pairs_sql: str | None = None,
+    params: dict[str, object] | None = None,
 ) -> ScoredEdges:
+    """Score the rule's candidate pairs (``pairs_sql`` or all its blocking pairs); a
+    probabilistic rule uses ``params`` when given, else learns them by EM."""
+    sql = pairs_sql or candidate_pairs_sql(rule.block_on)
     if rule.kind == "probabilistic":
-        return _score_probabilistic(con, features, rule)
-    return _score_fuzzy(con, features, rule)
+        return _score_probabilistic(con, features, rule, sql, params)
+    return _score_fuzzy(con, features, rule, sql)

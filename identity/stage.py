@@ -2,6 +2,13 @@
 
 Prints what changed (new profiles, records joining, merges, splits) and, with ``--plan``,
 what would change after editing the identity rules, with samples, writing nothing.
+
+The first run, a run after the ``identity:`` block or the overrides changed, a plan, and
+``cdp sync --full-refresh`` resolve everything and learn the Fellegi-Sunter parameters
+again (stored in ``identity.model_params``). Every other run is incremental: it re-clusters
+only what new, changed or deleted records can reach (see :mod:`identity.scope`), scored
+with the stored parameters, and leaves every other profile untouched. It ends exactly where
+a full resolution scored with those same parameters would.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ def run(ctx: StageContext) -> StageResult:
     else:
         ensure_tables(con)
         with ctx.progress.task("identity: resolving records", total=None):
-            resolution = resolve(con, config)
+            resolution = resolve(con, config, full_refresh=ctx.full_refresh)
         outcome = apply_resolution(con, config, resolution, ctx.run_id)
     c = outcome.counts
     verb = "would" if ctx.plan else ""
@@ -47,6 +54,12 @@ def run(ctx: StageContext) -> StageResult:
         ctx.echo(
             "identity: links refused by guards: "
             + ", ".join(f"{k}={v}" for k, v in sorted(refused.items()))
+        )
+    if not resolution.full:
+        ctx.echo(
+            f"identity: incremental: {resolution.stats.get('changed_records', 0)} new or changed and "
+            f"{resolution.stats.get('deleted_records', 0)} deleted records reach "
+            f"{len(resolution.records)} records, re-clustered with the stored model parameters"
         )
     if resolution.stats.get("shared_identifiers"):
         ctx.echo(

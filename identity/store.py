@@ -47,4 +47,7 @@ CREATE TABLE IF NOT EXISTS identity.golden_records (
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    from identity.state import STATE_DDL
+
     con.execute(DDL)
+    con.execute(STATE_DDL)

@@ -278,10 +278,37 @@ def make_people(n: int, seed: int, as_of: int) -> People:
     )
 
 
+def _match_key(email: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(local, domain) of each address as :func:`identity.normalize.email_match_key` folds it
+    (Gmail ignores dots, most providers ``+tags``, Yahoo ``-tags``), vectorized."""
+    from identity.normalize import DASH_TAG_DOMAINS, GMAIL_DOMAINS, PLUS_TAG_DOMAINS
+
+    parts = pc.split_pattern(pc.utf8_lower(email), "@", max_splits=1)
+    local, domain = pc.list_element(parts, 0), pc.list_element(parts, 1)
+
+    def member(domains: frozenset[str]) -> pa.Array:
+        return pc.fill_null(pc.is_in(domain, value_set=pa.array(sorted(domains))), False)
+
+    def before(sep: str) -> pa.Array:
+        return pc.list_element(pc.split_pattern(local, sep, max_splits=1), 0)
+
+    local = where(member(PLUS_TAG_DOMAINS), before("+"), local)
+    local = where(member(DASH_TAG_DOMAINS), before("-"), local)
+    gmail = member(GMAIL_DOMAINS)
+    local = where(gmail, pc.replace_substring(local, ".", ""), local)
+    return local, where(gmail, "gmail.com", domain)
+
+
 def _unique(email: pa.Array, n: int) -> pa.Array:
-    """Emails made unique: a repeated address gets the row number added to its local part."""
-    dup = ~first_rows(email)
-    parts = pc.split_pattern(email, "@", max_splits=1)
-    local = pc.list_element(parts, 0)
-    domain = pc.list_element(parts, 1)
-    return where(dup, concat(local, ints(np.arange(n)), "@", domain), email)
+    """Emails made unique *as inboxes*: two people never get addresses that reach the same
+    mailbox (``jon.lee@gmail.com`` / ``jonlee@gmail.com``). A repeat gets its folded local
+    part plus the row number (which folds to itself), until no two rows collide."""
+    for _ in range(8):
+        local, domain = _match_key(email)
+        dup = ~first_rows(concat(local, "@", domain)) & pc.is_valid(email).to_numpy(
+            zero_copy_only=False
+        )
+        if not dup.any():
+            break
+        email = where(dup, concat(local, ints(np.arange(n)), "@", domain), email)
+    return email

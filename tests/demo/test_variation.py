@@ -70,3 +70,23 @@ def test_fmt_time_matches_strftime(fmt: str, tz: str) -> None:
         format=fmt,
     )
     assert fmt_time(seconds, fmt, tz).to_pylist() == expected.to_pylist()
+
+
+def test_distinct_people_never_share_an_inbox() -> None:
+    """Gmail ignores dots and +tags: two people must not get jon.lee@ / jonlee@gmail.com
+    (only a partner shares the owner's address, on purpose)."""
+    from collections import defaultdict
+
+    from cdp.demo.people import make_people
+    from identity.normalize import email_match_key
+
+    people = make_people(20_000, seed=3, as_of=1_770_000_000)
+    owner = people.partner_of
+    holders: dict[str, set[int]] = defaultdict(set)
+    for i, email in enumerate(people.email.to_pylist()):
+        key = email_match_key(email)
+        if key:
+            holders[key].add(int(owner[i]) if owner[i] >= 0 else i)
+    assert all(len(h) == 1 for h in holders.values())
+    work = [email_match_key(e) for e in people.work_email.to_pylist() if e]
+    assert len(work) == len(set(work))

@@ -319,3 +319,39 @@ def test_fuzzy_match_on_name_and_address(warehouse: duckdb.DuckDBPyConnection) -
     for i in range(len(people)):
         assert same(warehouse, f"shop:{i}", f"crm:{i}")
     assert not same(warehouse, "shop:0", "crm:n")
+
+
+def test_namesakes_in_one_postcode_need_more_than_their_names(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    people = [
+        ("Ann", "Lee"), ("Bob", "Marsh"), ("Cara", "Nunez"), ("Dev", "Patel"), ("Eve", "Quinn"), ("Finn", "Ross"),
+        ("Gil", "Soto"), ("Hana", "Tran"), ("Ivo", "Ueda"), ("Jo", "Vance"), ("Kai", "Wolfe"), ("Lu", "Xu"),
+    ]  # fmt: skip
+    rows = []
+    for i, (first, last) in enumerate(people):
+        street, zip_ = f"{10 + i} Oak Street", f"9{i:04d}"
+        rows.append(rec("shop", str(i), email=f"{first}{i}@mail.com", first_name=first, last_name=last,
+                        street=street, postcode=zip_, city="Springfield", date_of_birth=date(1980, 1, 1 + i)))  # fmt: skip
+        rows.append(rec("crm", str(i), first_name=first, last_name=last, street=street.replace("Street", "St"),
+                        postcode=zip_, city="Springfield"))  # fmt: skip
+        # Somebody else with the same name in the same postcode, known by nothing more.
+        rows.append(
+            rec(
+                "social",
+                str(i),
+                first_name=first,
+                last_name=last,
+                postcode=zip_,
+                city="Springfield",
+            )
+        )
+    insert(warehouse, rows)
+    run(warehouse)
+    for i in range(len(people)):
+        assert same(warehouse, f"shop:{i}", f"crm:{i}")
+        assert not same(warehouse, f"shop:{i}", f"social:{i}")
+    evidence = warehouse.execute(
+        "SELECT count(*) FROM identity.links WHERE rule = 'fuzzy_person' AND source_b = 'social'"
+    ).fetchall()
+    assert evidence == [(0,)]

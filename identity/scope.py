@@ -1,0 +1,158 @@
+"""The records an incremental run must re-cluster: what new, changed or deleted records can
+reach.
+
+Seeds: changed records (new, or a different staging row than last resolved), every record
+sharing an email or phone with a changed or deleted record (old or new value: a value's
+"shared by a household" status may have flipped), and the records of the profiles of all
+of those. Then, until nothing is added, the scope grows by every record that
+
+* shares an identifier with a record in it (an exact link),
+* is a candidate pair of one whose match passes a fuzzy or probabilistic rule (scored with
+  the stored model parameters), or an always-merge override partner, or
+* was in the same profile as one of them.
+
+The scope is therefore closed: no link a full resolution would consider leaves it, and it
+holds whole previous profiles, so re-clustering it with the same parameters gives what a full
+resolution would, while everything outside it is left untouched.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from identity.blocking import block_sql, frontier_pairs_sql
+from identity.config import ExactRule
+from identity.scoring import FeatureArrays, score_rule
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from identity.config import IdentityConfig
+
+__all__ = ["compute_scope"]
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
+
+def _seed(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE id_changed AS
+        SELECT f.rid FROM id_features f JOIN id_changed_keys k
+        ON k.source = f.source AND k.record_id = f.record_id"""
+    )
+    # Every live record with its previous profile (if any).
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE id_old AS
+        SELECT f.rid, rp.profile_id FROM id_features f
+        JOIN identity.record_profiles rp ON rp.source = f.source AND rp.record_id = f.record_id"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE id_seed_values AS
+        SELECT email, phone FROM id_features WHERE rid IN (SELECT rid FROM id_changed)
+        UNION ALL
+        SELECT s.email, s.phone FROM identity.record_features s
+        JOIN id_changed_keys k ON s.source = k.source AND s.record_id = k.record_id
+        UNION ALL
+        SELECT email, phone FROM id_gone"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE id_frontier AS
+        SELECT rid FROM id_changed
+        UNION SELECT rid FROM id_features
+            WHERE email IN (SELECT email FROM id_seed_values WHERE email IS NOT NULL)
+        UNION SELECT rid FROM id_features
+            WHERE phone IN (SELECT phone FROM id_seed_values WHERE phone IS NOT NULL)
+        UNION SELECT rid FROM id_old WHERE profile_id IN (
+            SELECT rp.profile_id FROM identity.record_profiles rp
+            JOIN id_gone g ON g.source = rp.source AND g.record_id = rp.record_id)"""
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE id_scope (rid BIGINT)")
+
+
+def _fuzzy_partners(
+    con: duckdb.DuckDBPyConnection,
+    config: IdentityConfig,
+    params: dict[str, dict[str, object]],
+) -> None:
+    """Insert into ``id_next`` the partners of frontier records along passing fuzzy links."""
+    import pyarrow as pa
+
+    for r, rule in enumerate(config.rules):
+        if isinstance(rule, ExactRule):
+            continue
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE id_frontier_pairs AS "
+            + " UNION ".join(
+                frontier_pairs_sql(fields, f"id_block_{r}_{i}", "id_frontier")
+                for i, fields in enumerate(rule.block_on)
+            )
+        )
+        if not _count(con, "id_frontier_pairs"):
+            continue
+        features = FeatureArrays(
+            con, "SELECT a FROM id_frontier_pairs UNION SELECT b FROM id_frontier_pairs"
+        )
+        scored = score_rule(
+            con,
+            features,
+            rule,
+            pairs_sql="SELECT a, b FROM id_frontier_pairs",
+            params=params.get(rule.name),
+        )
+        if len(scored.a):
+            con.register("id_passing", pa.table({"a": scored.a, "b": scored.b}))
+            con.execute(
+                "INSERT INTO id_next SELECT a FROM id_passing UNION ALL SELECT b FROM id_passing"
+            )
+            con.unregister("id_passing")
+
+
+def compute_scope(
+    con: duckdb.DuckDBPyConnection,
+    config: IdentityConfig,
+    params: dict[str, dict[str, object]],
+) -> dict[str, int]:
+    """Create ``id_scope(rid)`` (and ``id_changed``) from what
+    :func:`identity.features.build_features` found changed; returns counts."""
+    _seed(con)
+    for r, rule in enumerate(config.rules):
+        if not isinstance(rule, ExactRule):
+            for i, fields in enumerate(rule.block_on):
+                con.execute(f"CREATE OR REPLACE TEMP TABLE id_block_{r}_{i} AS {block_sql(fields)}")
+    changed, gone = _count(con, "id_changed"), _count(con, "id_gone")
+    rounds = 0
+    while _count(con, "id_frontier"):
+        rounds += 1
+        con.execute("INSERT INTO id_scope SELECT rid FROM id_frontier")
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE id_next AS
+            SELECT k2.rid FROM id_keys k1 JOIN id_keys k2
+                ON k1.identifier = k2.identifier AND k1.value = k2.value
+            WHERE k1.rid IN (SELECT rid FROM id_frontier)
+            UNION ALL
+            SELECT rid FROM id_old WHERE profile_id IN (
+                SELECT profile_id FROM id_old WHERE rid IN (SELECT rid FROM id_frontier))
+            UNION ALL
+            SELECT f2.rid FROM identity.overrides o
+            JOIN id_features f1 ON f1.source = o.source_a AND f1.record_id = o.record_id_a
+            JOIN id_features f2 ON f2.source = o.source_b AND f2.record_id = o.record_id_b
+            WHERE o.kind = 'always_merge' AND f1.rid IN (SELECT rid FROM id_frontier)
+            UNION ALL
+            SELECT f1.rid FROM identity.overrides o
+            JOIN id_features f1 ON f1.source = o.source_a AND f1.record_id = o.record_id_a
+            JOIN id_features f2 ON f2.source = o.source_b AND f2.record_id = o.record_id_b
+            WHERE o.kind = 'always_merge' AND f2.rid IN (SELECT rid FROM id_frontier)"""
+        )
+        _fuzzy_partners(con, config, params)
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE id_frontier AS
+            SELECT DISTINCT rid FROM id_next WHERE rid NOT IN (SELECT rid FROM id_scope)"""
+        )
+    return {
+        "changed_records": changed,
+        "deleted_records": gone,
+        "scope_records": _count(con, "id_scope"),
+        "scope_rounds": rounds,
+    }

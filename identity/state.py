@@ -1,0 +1,148 @@
+"""What a resolution leaves behind for the next one: learned model parameters, each record's
+fingerprint, and the settings it ran under.
+
+* ``identity.model_params``: the Fellegi-Sunter parameters (λ, m, u) each probabilistic rule
+  learned on the last full run. Incremental runs score with them instead of re-learning, so
+  a record's links do not depend on which batch it arrived in.
+* ``identity.record_features``: per live record, its match features when last resolved and
+  a fingerprint of its staging row. Comparing fingerprints finds the records that are new,
+  changed or deleted since; the others' features are read back instead of computed again.
+* ``identity.resolver_state``: a fingerprint of the identity config and of the overrides
+  the last run saw. A change of either (or ``--full-refresh``) makes the next run a full one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from identity.blocking import SHARED_DDL
+from identity.features import FEATURES_DDL
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from identity.config import IdentityConfig
+
+__all__ = [
+    "STATE_DDL",
+    "RunMode",
+    "config_hash",
+    "decide_mode",
+    "load_params",
+    "overrides_hash",
+    "save_state",
+]
+
+STATE_DDL = (
+    FEATURES_DDL
+    + ";\n"
+    + SHARED_DDL
+    + """;
+CREATE TABLE IF NOT EXISTS identity.model_params (
+    rule VARCHAR NOT NULL, params JSON NOT NULL, learned_at TIMESTAMPTZ
+);
+CREATE TABLE IF NOT EXISTS identity.resolver_state (
+    config_hash VARCHAR, overrides_hash VARCHAR, resolved_at TIMESTAMPTZ
+);
+"""
+)
+
+
+@dataclass(frozen=True)
+class RunMode:
+    full: bool
+    reason: str
+    params: dict[str, dict[str, object]] | None
+    """Stored model parameters per rule name (scoring re-uses them when not None)."""
+
+
+def config_hash(config: IdentityConfig) -> str:
+    return hashlib.sha256(config.model_dump_json().encode("utf-8")).hexdigest()[:32]
+
+
+def overrides_hash(con: duckdb.DuckDBPyConnection) -> str:
+    rows = con.execute(
+        "SELECT kind, source_a, record_id_a, source_b, record_id_b FROM identity.overrides "
+        "ORDER BY ALL"
+    ).fetchall()
+    return hashlib.sha256(json.dumps(rows).encode("utf-8")).hexdigest()[:32]
+
+
+def load_params(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, object]]:
+    return {
+        rule: json.loads(params)
+        for rule, params in con.execute("SELECT rule, params FROM identity.model_params").fetchall()
+    }
+
+
+def decide_mode(
+    con: duckdb.DuckDBPyConnection, config: IdentityConfig, *, full_refresh: bool, plan: bool
+) -> RunMode:
+    """Full when asked, for a plan, on the first run, or when the config or overrides changed."""
+    if full_refresh:
+        return RunMode(True, "full refresh asked", None)
+    if plan:
+        return RunMode(True, "plan", None)
+    state = con.execute(
+        "SELECT config_hash, overrides_hash FROM identity.resolver_state"
+    ).fetchall()
+    if not state:
+        return RunMode(True, "first run", None)
+    if state[0][0] != config_hash(config):
+        return RunMode(True, "identity config changed", None)
+    if state[0][1] != overrides_hash(con):
+        return RunMode(True, "overrides changed", None)
+    probabilistic = {r.name for r in config.rules if r.kind == "probabilistic"}
+    params = load_params(con)
+    if not probabilistic <= set(params):
+        return RunMode(True, "no stored model parameters", None)
+    return RunMode(False, "incremental", params)
+
+
+def save_state(
+    con: duckdb.DuckDBPyConnection,
+    config: IdentityConfig,
+    *,
+    full: bool,
+    learned: dict[str, dict[str, object]],
+    now: object,
+) -> None:
+    """Record fingerprints, settings and (after learning) parameters; inside the run's
+    transaction. ``id_changed_keys`` / ``id_gone`` (source, record_id) name what an
+    incremental run touched."""
+    if full:
+        con.execute("DELETE FROM identity.record_features")
+        con.execute(
+            "INSERT INTO identity.record_features BY NAME SELECT * EXCLUDE (rid) FROM id_features"
+        )
+    else:
+        con.execute(
+            """DELETE FROM identity.record_features s WHERE EXISTS (
+                SELECT 1 FROM id_gone g WHERE g.source = s.source AND g.record_id = s.record_id)
+            OR EXISTS (SELECT 1 FROM id_changed_keys c
+                WHERE c.source = s.source AND c.record_id = s.record_id)"""
+        )
+        con.execute(
+            """INSERT INTO identity.record_features BY NAME SELECT f.* EXCLUDE (rid)
+            FROM id_features f JOIN id_changed_keys c
+            ON c.source = f.source AND c.record_id = f.record_id"""
+        )
+    con.execute("DELETE FROM identity.shared_identifiers")
+    con.execute("INSERT INTO identity.shared_identifiers SELECT identifier, value FROM id_shared")
+    if learned:
+        con.execute(
+            "DELETE FROM identity.model_params WHERE rule IN (SELECT unnest(?))", [list(learned)]
+        )
+        for rule, params in learned.items():
+            con.execute(
+                "INSERT INTO identity.model_params VALUES (?, ?, ?)",
+                [rule, json.dumps(params), now],
+            )
+    con.execute("DELETE FROM identity.resolver_state")
+    con.execute(
+        "INSERT INTO identity.resolver_state VALUES (?, ?, ?)",
+        [config_hash(config), overrides_hash(con), now],
+    )

@@ -1,0 +1,97 @@
+"""Incremental resolution: a run after the first re-clusters only what new, changed or
+deleted records can reach, with the stored model parameters; a config change or
+``full_refresh`` makes a full run that learns them again."""
+
+from __future__ import annotations
+
+import duckdb
+
+from identity.apply import apply_resolution
+from identity.config import IdentityConfig
+from identity.resolve import resolve
+from identity.store import ensure_tables
+from tests.identity.conftest import insert, rec
+
+
+def _run(con: duckdb.DuckDBPyConnection, **kw: object):  # type: ignore[no-untyped-def]
+    ensure_tables(con)
+    config = IdentityConfig()
+    resolution = resolve(con, config, **kw)  # type: ignore[arg-type]
+    return resolution, apply_resolution(con, config, resolution, "r").counts
+
+
+def _profiles(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    rows = con.execute("SELECT source, record_id, profile_id FROM identity.record_profiles")
+    return {f"{s}:{r}": p for s, r, p in rows.fetchall()}
+
+
+def _people(n: int) -> list[dict[str, object]]:
+    return [
+        rec("shop", f"{i}", email=f"person{i}@example.com", first_name=f"Name{i}", last_name="Smith",
+            postcode=f"{10000 + i}", street=f"{i} Main St")
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def test_new_record_touches_only_what_it_reaches(warehouse: duckdb.DuckDBPyConnection) -> None:
+    rows = _people(20)
+    for i in range(20):  # a second record per person, so every profile holds a link
+        rows.append(rec("crm", f"{i}", email=f"person{i}@example.com", first_name=f"Name{i}"))
+    insert(warehouse, rows)
+    first, _ = _run(warehouse)
+    links = warehouse.execute("SELECT * FROM identity.links ORDER BY ALL").fetchall()
+    assert len(links) == 20
+    assert (
+        first.full
+        and warehouse.execute("SELECT count(*) FROM identity.model_params").fetchall()[0][0] == 1
+    )
+    before = _profiles(warehouse)
+    insert(warehouse, [rec("crm", "x", email="PERSON3@example.com", first_name="Name3")])
+    second, counts = _run(warehouse)
+    assert not second.full
+    assert second.stats["changed_records"] == 1
+    assert sorted(second.records) == [("crm", "3"), ("crm", "x"), ("shop", "3")]
+    after = _profiles(warehouse)
+    assert after["crm:x"] == after["shop:3"] == before["shop:3"]
+    assert {k: v for k, v in after.items() if k != "crm:x"} == before
+    assert counts["records"] == 41 and counts["profiles"] == 20 and counts["joined_records"] == 1
+    # Untouched profiles keep their links; the grown one gains one.
+    after_links = warehouse.execute("SELECT * FROM identity.links ORDER BY ALL").fetchall()
+    assert set(links) < set(after_links) and len(after_links) == 21
+    # Nothing new: an empty scope, nothing written.
+    third, counts = _run(warehouse)
+    assert not third.full and third.records == [] and counts["profiles"] == 20
+
+
+def test_deleted_and_changed_records_are_resolved_again(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    insert(
+        warehouse, [*_people(5), rec("crm", "x", email="person1@example.com", first_name="Name1")]
+    )
+    _run(warehouse)
+    assert _profiles(warehouse)["crm:x"] == _profiles(warehouse)["shop:1"]
+    # crm:x changes its email to person2's: it moves.
+    insert(warehouse, [rec("crm", "x", email="person2@example.com", first_name="Name2")])
+    resolution, counts = _run(warehouse)
+    assert not resolution.full and counts["moved_records"] == 1
+    assert _profiles(warehouse)["crm:x"] == _profiles(warehouse)["shop:2"]
+    # shop:2 is deleted upstream: crm:x keeps the profile, shop:2 leaves it.
+    warehouse.execute(
+        "UPDATE staging.customer_records SET deleted = true WHERE source = 'shop' AND record_id = '2'"
+    )
+    resolution, counts = _run(warehouse)
+    assert not resolution.full and counts["removed_records"] == 1
+    assert "shop:2" not in _profiles(warehouse)
+    golden = warehouse.execute(
+        "SELECT count(*), sum(record_count) FROM identity.golden_records"
+    ).fetchall()
+    assert golden == [(5, 5)]
+
+
+def test_full_refresh_learns_again(warehouse: duckdb.DuckDBPyConnection) -> None:
+    insert(warehouse, _people(5))
+    _run(warehouse)
+    resolution, _ = _run(warehouse, full_refresh=True)
+    assert resolution.full and resolution.stats["mode"] == "full refresh asked"
+    assert resolution.params
