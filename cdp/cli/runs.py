@@ -44,6 +44,24 @@ def print_stage_summary(stages: list[Any]) -> None:
             click.secho(f"      ! {error}", fg="red")
 
 
+def _print_sync_failures(con: Any, run_id: str) -> None:
+    """Why rows failed to reach a destination in this run (sync.changelog), most common first."""
+    from warehouse.connection import table_exists
+
+    if not table_exists(con, "sync", "changelog"):
+        return
+    rows = con.execute(
+        "SELECT sync_key, status, reason, count(*) AS n FROM sync.changelog "
+        "WHERE run_id = ? AND status IN ('failed', 'terminal') "
+        "GROUP BY ALL ORDER BY sync_key, n DESC LIMIT 50",
+        [run_id],
+    ).fetchall()
+    if rows:
+        click.echo("  rows not delivered (sync.changelog has every row):")
+    for key, status, reason, count in rows:
+        click.secho(f"      {key}: {count:,} {status}: {reason}", fg="red")
+
+
 @click.command()
 @click.argument("run_id", required=False)
 @click.option("--limit", default=20, show_default=True, help="How many recent runs to list.")
@@ -74,6 +92,7 @@ def runs(ctx: click.Context, run_id: str | None, limit: int) -> None:
             if error:
                 click.secho(f"  error: {error}", fg="red")
             print_stage_summary(json.loads(stages or "[]"))
+            _print_sync_failures(con, rid)
             return
         rows = con.execute(
             "SELECT run_id, started_at, finished_at, status, stages FROM cdp.runs "

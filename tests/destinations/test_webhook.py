@@ -11,6 +11,9 @@ import sys
 import threading
 from collections import Counter
 
+from click.testing import CliRunner
+
+from cdp.cli import cli
 from connectors.destinations.http import retry_after_seconds
 from tests.destinations.conftest import person, stage_counts
 from tests.destinations.server import RecordingServer, Reply
@@ -94,6 +97,9 @@ def test_signed_batches_retries_and_isolated_bad_rows(project, monkeypatch):
             project.query("SELECT profile_id, reason FROM sync.changelog WHERE status <> 'sent'")
         )
         assert "invalid email" in reasons["p000005"] and reasons["p000007"] == "blocked address"
+        shown = CliRunner().invoke(cli, ["--project", str(project.root), "runs", result.run_id])
+        assert "vip->hook: 1 terminal: blocked address" in shown.output
+        assert "vip->hook: 1 failed: " in shown.output and "invalid email" in shown.output
 
         # the next run retries the failed row, not the terminal one; fixing the row sends it
         accepted.clear()
