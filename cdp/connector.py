@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 __all__ = [
     "CUSTOMER_RECORD_COLUMNS",
     "EVENT_COLUMNS",
+    "FILES_TABLE",
     "REJECTED_TABLE",
     "CanonicalMapping",
     "DestinationConnector",
@@ -32,6 +33,10 @@ __all__ = [
 #: ``file, line, reason, raw`` (all text but ``line``); the sources stage gathers them into
 #: ``staging.rejected_rows`` and counts them in the run summary.
 REJECTED_TABLE = "_cdp_rejected_rows"
+
+#: A source that reads files records each loaded file here (``_cdp_file``, ``_cdp_sha256``, ...);
+#: the sources stage keeps only the rejected rows of each file's current version.
+FILES_TABLE = "_cdp_files"
 
 #: The canonical customer record, column name to DuckDB type (see SPEC.md).
 CUSTOMER_RECORD_COLUMNS: dict[str, str] = {

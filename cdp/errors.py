@@ -19,6 +19,7 @@ __all__ = [
     "SecretMissingError",
     "SourceFileError",
     "WarehouseError",
+    "root_cause",
 ]
 
 
@@ -102,6 +103,20 @@ class LockedError(CdpError):
 
 class WarehouseError(CdpError):
     """The warehouse file cannot be opened or is in a state cdp cannot work with."""
+
+
+def root_cause(exc: BaseException) -> BaseException:
+    """The first :class:`CdpError` in ``exc``'s chain (dlt wraps errors raised inside a
+    resource in ``PipelineStepFailed``), else the deepest exception of the chain."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, CdpError):
+            return current
+        exc = current
+        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
+    return exc
 
 
 @dataclass

@@ -19,6 +19,7 @@ from sqlglot import exp
 from cdp.connector import (
     CUSTOMER_RECORD_COLUMNS,
     EVENT_COLUMNS,
+    FILES_TABLE,
     REJECTED_TABLE,
     MappingContext,
     SourceConnector,
@@ -27,8 +28,6 @@ from cdp.errors import ConnectorError
 from warehouse.connection import table_columns
 
 __all__ = ["MappedSource", "rebuild_staging"]
-
-FILES_TABLE = "_cdp_files"
 
 
 @dataclass(frozen=True)

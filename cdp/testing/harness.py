@@ -22,7 +22,7 @@ from cdp.connector import (
     SourceConnector,
     SourceContext,
 )
-from cdp.errors import CdpError
+from cdp.errors import CdpError, root_cause
 
 __all__ = ["LoadResult", "SourceCase", "canonical_rows", "run_source", "unwrap_error"]
 
@@ -56,14 +56,8 @@ class LoadResult:
 
 def unwrap_error(exc: BaseException) -> BaseException:
     """The CdpError inside a dlt PipelineStepFailed chain, or ``exc`` itself."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, CdpError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__ or getattr(current, "exception", None)
-    return exc
+    cause = root_cause(exc)
+    return cause if isinstance(cause, CdpError) else exc
 
 
 def run_source(

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from cdp.connector import REJECTED_TABLE, SourceConnector, SourceContext
-from cdp.errors import CdpError, ConnectorError
+from cdp.errors import CdpError, ConnectorError, root_cause
 from cdp.run import StageContext, StageResult
 from cdp.secrets import mask
 from warehouse.staging import MappedSource, rebuild_staging
@@ -29,19 +29,6 @@ def _quiet_dlt() -> None:
 
 def pipeline_name(project_name: str, source: str) -> str:
     return re.sub(r"[^a-z0-9_]", "_", f"cdp_{project_name.lower()}_{source}")
-
-
-def _unwrap(exc: BaseException) -> BaseException:
-    """dlt wraps errors raised inside a resource; find ours."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, CdpError):
-            return current
-        exc = current
-        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
-    return exc
 
 
 def load_source(
@@ -84,7 +71,7 @@ def load_source(
             normalized = pipeline.normalize()
             pipeline.load()
     except Exception as exc:
-        inner = _unwrap(exc)
+        inner = root_cause(exc)
         if isinstance(inner, CdpError):
             raise inner from None
         raise ConnectorError(f"source '{name}'", mask(f"{type(inner).__name__}: {inner}")) from None

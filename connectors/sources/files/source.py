@@ -21,14 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cdp.connector import REJECTED_TABLE, SourceContext
+from cdp.connector import FILES_TABLE, REJECTED_TABLE, SourceContext
 from cdp.errors import ConfigError
 from connectors.sources.files.config import FilesConfig
 from connectors.sources.files.readers import read_file
 
-__all__ = ["FILES_TABLE", "build_source", "check_paths", "matching_files"]
-
-FILES_TABLE = "_cdp_files"
+__all__ = ["build_source", "check_paths", "matching_files"]
 
 
 def matching_files(project_dir: Path, config: FilesConfig) -> list[Path]:
