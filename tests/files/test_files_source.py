@@ -329,3 +329,13 @@ def test_staging_is_rebuilt_only_when_data_or_mappings_change(make_project):
         ("02110",)
     ]
     assert sync(project, full_refresh=True).stages[0].counts["staging_rebuilt"] == 1
+
+
+def test_an_unknown_extension_names_the_source_and_the_setting(make_project):
+    project = make_project(
+        "name: a\nsources:\n  legacy:\n    connector: files\n    config: {path: data/export.dat, entity: customers, columns: {email: mail}}\n",
+        {"data/export.dat": "mail\na@x.com\n"},
+    )
+    (error,) = sync(project).stages[0].errors
+    assert error.startswith("source 'legacy': ") and "data/export.dat" in error
+    assert "set format: csv, jsonl or parquet" in error

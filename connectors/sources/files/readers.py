@@ -40,14 +40,14 @@ EXTENSIONS = {
 Batch = tuple[str, Any]
 
 
-def detect_format(path: Path, spec: FileSpec) -> str:
+def detect_format(source: str, path: Path, spec: FileSpec) -> str:
     if spec.format:
         return spec.format
     suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".zst")]
     if suffixes and suffixes[-1] in EXTENSIONS:
         return EXTENSIONS[suffixes[-1]]
     raise SourceFileError(
-        spec.table,
+        source,
         path,
         "cannot tell the file format from its name; set format: csv, jsonl or parquet",
     )
@@ -56,7 +56,7 @@ def detect_format(path: Path, spec: FileSpec) -> str:
 def read_file(source: str, path: Path, spec: FileSpec, tag: str, workdir: Path) -> Iterator[Batch]:
     """Batches of ``path``: ``("rows", table)``, ``("parquet", (file, rows))`` (a Parquet file
     written in ``workdir``), then one ``("rejected", table)``. Rows carry ``_cdp_file = tag``."""
-    fmt = detect_format(path, spec)
+    fmt = detect_format(source, path, spec)
     if fmt == "csv":
         yield from _read_csv(source, path, spec, tag, workdir)
         return
