@@ -140,6 +140,11 @@ class SourceConnector:
     check: Callable[[SourceContext], None] | None = None
     """Optional pre-flight check run before any source loads (e.g. that input files exist);
     raises :class:`cdp.errors.CdpError`."""
+    reconcile: Callable[[SourceContext, Any], None] | None = None
+    """Optional: run against the warehouse connection after every load of the source (and when
+    there was nothing to load, so the work a killed run left undone gets done). For sources
+    whose tables dlt *appends* to: remove rows that a newer load superseded or that a load job
+    replayed after a crash appended twice. Must be idempotent and cheap when all is well."""
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Rebuilds the canonical model (``staging.*``) from every source's mapping.
 
 Each source's SELECTs are wrapped so that every canonical column is present and cast to its
-canonical type, and ``source`` is set; the union replaces the staging tables in one
-transaction, so readers see the old tables or the new ones, never a mix.
+canonical type, and ``source`` is set. A source's rows are replaced when it loaded something
+or its mapping changed; all sources' changes land in one transaction, so readers see the old
+tables or the new ones, never a mix.
 """
 
 from __future__ import annotations
@@ -70,13 +71,6 @@ def _wrap(
     return exp.select(*projection).from_(inner).sql("duckdb")
 
 
-def _union(parts: list[str], columns: dict[str, str]) -> str:
-    if not parts:
-        empty = ", ".join(f'CAST(NULL AS {t}) AS "{c}"' for c, t in columns.items())
-        return f"SELECT {empty} WHERE false"
-    return "\nUNION ALL\n".join(parts)
-
-
 def _loads(con: duckdb.DuckDBPyConnection, schema: str, tables: dict[str, tuple[str, ...]]) -> str:
     """The latest completed dlt load of a raw schema: any new load changes it."""
     if "_dlt_loads" not in tables:
@@ -85,82 +79,142 @@ def _loads(con: duckdb.DuckDBPyConnection, schema: str, tables: dict[str, tuple[
     return f"{schema}:{rows[0][0]}:{rows[0][1]}"
 
 
+REJECTED_COLUMNS = {
+    "source": "VARCHAR",
+    "file": "VARCHAR",
+    "line": "BIGINT",
+    "reason": "VARCHAR",
+    "raw": "VARCHAR",
+}
+STAGING_TABLES = {
+    "staging.customer_records": CUSTOMER_RECORD_COLUMNS,
+    "staging.events": EVENT_COLUMNS,
+    "staging.rejected_rows": REJECTED_COLUMNS,
+}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One source's part of the staging tables: its SELECTs and their fingerprint."""
+
+    source: str
+    customers: list[str]
+    events: list[str]
+    rejects: list[str]
+    fingerprint: str
+
+
+def _plan(con: duckdb.DuckDBPyConnection, src: MappedSource) -> _Plan | None:
+    schema = f"raw_{src.name}"
+    tables = table_columns(con, schema)
+    if not tables:
+        return None
+    mapping = src.connector.mapping(MappingContext(src.name, schema, src.config, tables))
+    customers = [
+        _wrap(src.name, sql, CUSTOMER_RECORD_COLUMNS, con, "customer records")
+        for sql in mapping.customer_records
+    ]
+    events = [_wrap(src.name, sql, EVENT_COLUMNS, con, "events") for sql in mapping.events]
+    rejects = []
+    if REJECTED_TABLE in tables:
+        current = ""
+        if FILES_TABLE in tables and "_cdp_sha256" in tables[REJECTED_TABLE]:
+            # Only the rejects of each file's currently loaded version.
+            current = (
+                f' WHERE (r."_cdp_file", r."_cdp_sha256") IN '
+                f'(SELECT ("_cdp_file", "_cdp_sha256") FROM "{schema}"."{FILES_TABLE}")'
+            )
+        file_col = 'r."_cdp_file"' if "_cdp_file" in tables[REJECTED_TABLE] else "NULL"
+        rejects.append(
+            f"SELECT '{src.name}' AS source, CAST({file_col} AS VARCHAR) AS file, CAST(r.line AS BIGINT) AS line, "
+            f'CAST(r.reason AS VARCHAR) AS reason, CAST(r.raw AS VARCHAR) AS raw FROM "{schema}"."{REJECTED_TABLE}" r{current}'
+        )
+    text = "\n".join([*customers, "--", *events, "--", *rejects, _loads(con, schema, tables)])
+    return _Plan(src.name, customers, events, rejects, hashlib.sha256(text.encode()).hexdigest())
+
+
+def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The staging tables with the canonical columns; a table of another shape (written by an
+    older cdp) is recreated empty, and every source is then rebuilt into it."""
+    build = {"source": "VARCHAR", "fingerprint": "VARCHAR", "built_at": "TIMESTAMPTZ"}
+    shapes = {"staging._cdp_build": build, **STAGING_TABLES}
+    existing = table_columns(con, "staging")
+    for table, columns in shapes.items():
+        if existing.get(table.split(".")[1]) != tuple(columns):
+            body = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+            con.execute(f"CREATE OR REPLACE TABLE {table} ({body})")
+            if table != "staging._cdp_build":
+                con.execute("DELETE FROM staging._cdp_build")
+
+
+def _rebuild_source(con: duckdb.DuckDBPyConnection, plan: _Plan) -> None:
+    """Replace one source's rows in the staging tables (inside the caller's transaction)."""
+    name = plan.source
+    for table in STAGING_TABLES:
+        con.execute(f"DELETE FROM {table} WHERE source = ?", [name])
+    records = "staging.customer_records"
+    if plan.customers:
+        con.execute(f"INSERT INTO {records} BY NAME " + "\nUNION ALL\n".join(plan.customers))
+        # A record without an id cannot be tracked: it is kept aside as a rejected row.
+        con.execute(
+            "INSERT INTO staging.rejected_rows SELECT source, NULL, NULL, "
+            "'the mapping gave this record no record_id', CAST(to_json(r) AS VARCHAR) "
+            f"FROM {records} r WHERE source = ? AND record_id IS NULL",
+            [name],
+        )
+        con.execute(f"DELETE FROM {records} WHERE source = ? AND record_id IS NULL", [name])
+        # A record the source holds twice (in two files, say) keeps its latest version. The
+        # check reads one column; the window only runs when there is something to remove.
+        if con.execute(
+            f"SELECT 1 FROM {records} WHERE source = ? GROUP BY record_id HAVING count(*) > 1 LIMIT 1",
+            [name],
+        ).fetchall():
+            con.execute(
+                f"DELETE FROM {records} WHERE rowid IN (SELECT rowid FROM {records} "
+                "WHERE source = ? QUALIFY row_number() OVER (PARTITION BY record_id "
+                "ORDER BY updated_at DESC NULLS LAST, created_at DESC NULLS LAST) > 1)",
+                [name],
+            )
+    if plan.events:
+        con.execute("INSERT INTO staging.events BY NAME " + "\nUNION ALL\n".join(plan.events))
+    for sql in plan.rejects:
+        con.execute(f"INSERT INTO staging.rejected_rows BY NAME {sql}")
+
+
 def rebuild_staging(
     con: duckdb.DuckDBPyConnection, sources: Sequence[MappedSource], *, force: bool = False
 ) -> dict[str, int]:
-    """Replace staging.customer_records, staging.events and staging.rejected_rows.
+    """Bring staging.customer_records, staging.events and staging.rejected_rows up to date.
 
-    Skipped (the tables are already right) when no source has loaded anything since the last
-    rebuild and no mapping changed, unless ``force``: an hourly run with nothing new does not
-    rewrite every record.
+    Source by source: only the rows of a source that loaded something since the last rebuild,
+    or whose mapping changed (every source with ``force``), are replaced, so an hourly run that
+    loaded one source does not rewrite the others' records. Sources no longer in the project
+    are removed. All of it is one transaction: readers see the old tables or the new ones.
     """
-    customers: list[str] = []
-    events: list[str] = []
-    rejects: list[str] = []
-    loads: list[str] = []
-    for src in sources:
-        schema = f"raw_{src.name}"
-        tables = table_columns(con, schema)
-        if not tables:
-            continue
-        loads.append(_loads(con, schema, tables))
-        mapping = src.connector.mapping(MappingContext(src.name, schema, src.config, tables))
-        customers += [
-            _wrap(src.name, sql, CUSTOMER_RECORD_COLUMNS, con, "customer records")
-            for sql in mapping.customer_records
-        ]
-        events += [_wrap(src.name, sql, EVENT_COLUMNS, con, "events") for sql in mapping.events]
-        if REJECTED_TABLE in tables:
-            current = ""
-            if FILES_TABLE in tables and "_cdp_sha256" in tables[REJECTED_TABLE]:
-                # Only the rejects of each file's currently loaded version.
-                current = (
-                    f' WHERE (r."_cdp_file", r."_cdp_sha256") IN '
-                    f'(SELECT ("_cdp_file", "_cdp_sha256") FROM "{schema}"."{FILES_TABLE}")'
-                )
-            file_col = 'r."_cdp_file"' if "_cdp_file" in tables[REJECTED_TABLE] else "NULL"
-            rejects.append(
-                f"SELECT '{src.name}' AS source, CAST({file_col} AS VARCHAR) AS file, CAST(r.line AS BIGINT) AS line, "
-                f'CAST(r.reason AS VARCHAR) AS reason, CAST(r.raw AS VARCHAR) AS raw FROM "{schema}"."{REJECTED_TABLE}" r{current}'
-            )
-    customer_sql = (
-        "SELECT * FROM cdp_mapped_records WHERE record_id IS NOT NULL "
-        "QUALIFY row_number() OVER (PARTITION BY source, record_id "
-        "ORDER BY updated_at DESC NULLS LAST, created_at DESC NULLS LAST) = 1"
-    )
-    # A record without an id cannot be tracked: it is kept aside as a rejected row, not dropped.
-    rejects.append(
-        "SELECT source, CAST(NULL AS VARCHAR) AS file, CAST(NULL AS BIGINT) AS line, "
-        "'the mapping gave this record no record_id' AS reason, "
-        "CAST(to_json(r) AS VARCHAR) AS raw FROM cdp_mapped_records r WHERE record_id IS NULL"
-    )
-    reject_sql = "\nUNION ALL\n".join(rejects)
-    union = _union(customers, CUSTOMER_RECORD_COLUMNS)
-    fingerprint = hashlib.sha256(
-        "\n".join([union, *events, reject_sql, *loads]).encode()
-    ).hexdigest()
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS staging._cdp_build (fingerprint VARCHAR, built_at TIMESTAMPTZ)"
-    )
-    built = con.execute("SELECT fingerprint FROM staging._cdp_build").fetchall()
-    rebuilt = force or built != [(fingerprint,)]
+    _ensure_tables(con)
+    built = dict(con.execute("SELECT source, fingerprint FROM staging._cdp_build").fetchall())
+    plans = [plan for src in sources if (plan := _plan(con, src)) is not None]
+    stale = [p for p in plans if force or built.get(p.source) != p.fingerprint]
+    gone = sorted(set(built) - {p.source for p in plans})
+    if not stale and not gone:
+        return {**_counts(con), "staging_rebuilt": 0}
     con.execute("BEGIN TRANSACTION")
     try:
-        if not rebuilt:
-            con.execute("ROLLBACK")
-            return {**_counts(con), "staging_rebuilt": 0}
-        con.execute(f"CREATE OR REPLACE TEMP TABLE cdp_mapped_records AS {union}")
-        con.execute(f"CREATE OR REPLACE TABLE staging.customer_records AS {customer_sql}")
-        con.execute(f"CREATE OR REPLACE TABLE staging.events AS {_union(events, EVENT_COLUMNS)}")
-        con.execute(f"CREATE OR REPLACE TABLE staging.rejected_rows AS {reject_sql}")
-        con.execute("DROP TABLE cdp_mapped_records")
-        con.execute("DELETE FROM staging._cdp_build")
-        con.execute("INSERT INTO staging._cdp_build VALUES (?, now())", [fingerprint])
+        for name in gone:
+            for table in [*STAGING_TABLES, "staging._cdp_build"]:
+                con.execute(f"DELETE FROM {table} WHERE source = ?", [name])
+        for plan in stale:
+            _rebuild_source(con, plan)
+            con.execute("DELETE FROM staging._cdp_build WHERE source = ?", [plan.source])
+            con.execute(
+                "INSERT INTO staging._cdp_build VALUES (?, ?, now())",
+                [plan.source, plan.fingerprint],
+            )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return {**_counts(con), "staging_rebuilt": 1}
+    return {**_counts(con), "staging_rebuilt": len(stale) + len(gone)}
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -70,6 +70,8 @@ def load_source(
         with ctx.progress.task(f"source {name}: loading into raw_{name}"):
             normalized = pipeline.normalize()
             pipeline.load()
+            if connector.reconcile is not None:
+                connector.reconcile(sctx, ctx.con)
     except Exception as exc:
         inner = root_cause(exc)
         if isinstance(inner, CdpError):

@@ -339,3 +339,44 @@ def test_an_unknown_extension_names_the_source_and_the_setting(make_project):
     (error,) = sync(project).stages[0].errors
     assert error.startswith("source 'legacy': ") and "data/export.dat" in error
     assert "set format: csv, jsonl or parquet" in error
+
+
+def test_rows_a_replayed_load_job_appended_twice_are_removed(make_project):
+    """dlt replays a load job that a crash cut off before it was marked done: the rows it had
+    already appended arrive twice. The next run leaves each row exactly once."""
+    bad = SHOPIFY_ROWS + "103,Cy,Li,cy@example.com,maybe,,,,,,,,abc,1,\n"
+    project = make_project(SOURCES, {"data/customers.csv": SHOPIFY_HEADER + bad})
+    sync(project)
+    import duckdb
+
+    con = duckdb.connect(str(project / ".cdp" / "warehouse.duckdb"))
+    for table in ("shopify_customers", "_cdp_rejected_rows", "_cdp_files"):
+        con.execute(f"INSERT INTO raw_shop.{table} SELECT * FROM raw_shop.{table}")
+    con.close()
+    sync(project)
+    assert query(
+        project,
+        "SELECT count(*), count(DISTINCT _cdp_row), min(_cdp_row), max(_cdp_row) "
+        "FROM raw_shop.shopify_customers",
+    ) == [(2, 2, 1, 2)]
+    assert query(project, "SELECT count(*) FROM raw_shop._cdp_rejected_rows") == [(1,)]
+    assert query(project, "SELECT count(*), sum(rows) FROM raw_shop._cdp_files") == [(1, 2)]
+
+
+def test_staging_rewrites_only_the_sources_that_changed(make_project):
+    yml = SOURCES + (
+        "  crm:\n    connector: files\n"
+        "    config: {path: data/contacts.csv, preset: hubspot_contacts}\n"
+    )
+    contacts = "Record ID,First Name,Last Name,Email\n7,Di,Vo,di@example.com\n"
+    project = make_project(
+        yml, {"data/customers.csv": SHOPIFY_HEADER + SHOPIFY_ROWS, "data/contacts.csv": contacts}
+    )
+    assert sync(project).stages[0].counts["staging_rebuilt"] == 2
+    (project / "data/contacts.csv").write_text(contacts + "8,Ed,Wu,ed@example.com\n")
+    counts = sync(project).stages[0].counts
+    assert counts["staging_rebuilt"] == 1 and counts["customer_records"] == 4
+    # A source taken out of cdp.yml leaves staging with its records.
+    (project / "cdp.yml").write_text(yml.split("  crm:")[0])
+    assert sync(project).stages[0].counts["customer_records"] == 2
+    assert query(project, "SELECT DISTINCT source FROM staging.customer_records") == [("shop",)]

@@ -6,7 +6,7 @@ from cdp import hookimpl
 from cdp.connector import SourceConnector
 from connectors.sources.files.config import FilesConfig
 from connectors.sources.files.mapping import files_mapping
-from connectors.sources.files.source import build_source, check_paths
+from connectors.sources.files.source import build_source, check_paths, reconcile
 
 
 @hookimpl
@@ -19,5 +19,6 @@ def cdp_source_connectors() -> list[SourceConnector]:
             mapping=files_mapping,
             config_model=FilesConfig,
             check=check_paths,
+            reconcile=reconcile,
         )
     ]

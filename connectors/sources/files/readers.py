@@ -53,24 +53,33 @@ def detect_format(source: str, path: Path, spec: FileSpec) -> str:
     )
 
 
-def read_file(source: str, path: Path, spec: FileSpec, tag: str, workdir: Path) -> Iterator[Batch]:
+def read_file(
+    source: str, path: Path, spec: FileSpec, version: tuple[str, str], workdir: Path
+) -> Iterator[Batch]:
     """Batches of ``path``: ``("rows", table)``, ``("parquet", (file, rows))`` (a Parquet file
-    written in ``workdir``), then one ``("rejected", table)``. Rows carry ``_cdp_file = tag``."""
+    written in ``workdir``), then one ``("rejected", table)``.
+
+    Rows carry the file's ``version`` (``_cdp_file``, ``_cdp_sha256``) and ``_cdp_row``, their
+    1-based position among the file's loaded rows: together a key for every row ever loaded.
+    """
     fmt = detect_format(source, path, spec)
     if fmt == "csv":
-        yield from _read_csv(source, path, spec, tag, workdir)
+        yield from _read_csv(source, path, spec, version, workdir)
         return
-    reader = _read_jsonl if fmt == "jsonl" else _read_parquet
-    for kind, table in reader(source, path, spec):
-        if kind == "rows":
-            table = table.append_column("_cdp_file", pa_strings([tag] * table.num_rows))
-        yield kind, table
-
-
-def pa_strings(values: list[str]) -> pa.Array:
     import pyarrow as pa
 
-    return pa.array(values, pa.string())
+    reader = _read_jsonl if fmt == "jsonl" else _read_parquet
+    position = 0
+    for kind, table in reader(source, path, spec):
+        if kind == "rows":
+            n = table.num_rows
+            for name, value in zip(("_cdp_file", "_cdp_sha256"), version, strict=True):
+                table = table.append_column(name, pa.array([value] * n, pa.string()))
+            table = table.append_column(
+                "_cdp_row", pa.array(range(position + 1, position + n + 1), pa.int64())
+            )
+            position += n
+        yield kind, table
 
 
 def _check_columns(source: str, path: Path, spec: FileSpec, found: list[str]) -> None:
@@ -128,7 +137,9 @@ def _csv_header(source: str, path: Path, spec: FileSpec) -> list[str]:
     return header
 
 
-def _read_csv(source: str, path: Path, spec: FileSpec, tag: str, workdir: Path) -> Iterator[Batch]:
+def _read_csv(
+    source: str, path: Path, spec: FileSpec, version: tuple[str, str], workdir: Path
+) -> Iterator[Batch]:
     """DuckDB reads the CSV and writes Parquet in one pass; dlt imports that file as is."""
     import duckdb
 
@@ -165,9 +176,10 @@ def _read_csv(source: str, path: Path, spec: FileSpec, tag: str, workdir: Path) 
     con = duckdb.connect(config={"memory_limit": "1GB"})
     try:
         (count,) = con.execute(
-            f"COPY (SELECT {select}, $tag AS _cdp_file FROM read_csv($path, {args})) "
+            f"COPY (SELECT {select}, $file AS _cdp_file, $sha AS _cdp_sha256, "
+            f"row_number() OVER () AS _cdp_row FROM read_csv($path, {args})) "
             f"TO '{target}' (FORMAT parquet, ROW_GROUP_SIZE {BATCH_ROWS})",
-            {"path": str(path), "tag": tag, **options},
+            {"path": str(path), "file": version[0], "sha": version[1], **options},
         ).fetchall()[0]
         yield "parquet", (target, int(count))
         rows = con.execute(

@@ -1,11 +1,16 @@
 """The dlt source of a ``files`` source: only new or changed files are read.
 
-Three tables land in ``raw_<source>``, each merged on ``_cdp_file`` so that a changed file's
-rows replace its earlier rows (and a re-run after a crash replaces, never duplicates):
+Three tables land in ``raw_<source>``:
 
 * ``<table>``: the file's rows, one column per file column;
 * ``_cdp_rejected_rows``: rows that could not be read (``line``, ``reason``, ``raw``);
 * ``_cdp_files``: one row per loaded file (size, sha256, rows, rejected, loaded_at).
+
+Every row carries its file's version (``_cdp_file``, ``_cdp_sha256``) and data rows their
+position in it (``_cdp_row``). The tables are *appended* to, which lets dlt write each row once
+(a merge would write every row twice, through a staging table); :func:`reconcile` then makes
+them exact after every load: a changed file's earlier rows are removed, and so are the copies
+a load job replayed after a crash appended a second time.
 
 Which files were loaded (and at what size, mtime and content hash) is kept in the resource's
 dlt state, which dlt commits together with the data.
@@ -26,7 +31,7 @@ from cdp.errors import ConfigError
 from connectors.sources.files.config import FilesConfig
 from connectors.sources.files.readers import read_file
 
-__all__ = ["build_source", "check_paths", "matching_files"]
+__all__ = ["build_source", "check_paths", "matching_files", "reconcile"]
 
 
 def matching_files(project_dir: Path, config: FilesConfig) -> list[Path]:
@@ -57,12 +62,11 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _with_file(table: Any, rel: str, sha: str | None = None) -> Any:
+def _with_version(table: Any, version: tuple[str, str]) -> Any:
     import pyarrow as pa
 
-    table = table.append_column("_cdp_file", pa.array([rel] * table.num_rows, pa.string()))
-    if sha is not None:
-        table = table.append_column("_cdp_sha256", pa.array([sha] * table.num_rows, pa.string()))
+    for name, value in zip(("_cdp_file", "_cdp_sha256"), version, strict=True):
+        table = table.append_column(name, pa.array([value] * table.num_rows, pa.string()))
     return table
 
 
@@ -78,9 +82,11 @@ def build_source(ctx: SourceContext) -> Any:
 
     @dlt.resource(
         name=spec.table,
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        merge_key="_cdp_file",
-        columns={"_cdp_file": {"data_type": "text", "nullable": False}},
+        write_disposition="append",
+        columns={
+            "_cdp_file": {"data_type": "text", "nullable": False},
+            "_cdp_sha256": {"data_type": "text", "nullable": False},
+        },
     )
     def files() -> Iterator[Any]:
         shutil.rmtree(workdir, ignore_errors=True)  # leftovers of a killed run
@@ -104,7 +110,8 @@ def build_source(ctx: SourceContext) -> Any:
                 seen["mtime_ns"] = stat.st_mtime_ns  # touched, not changed
                 continue
             rows = rejected = 0
-            for kind, item in read_file(ctx.name, path, spec, rel, workdir):
+            version = (rel, sha)
+            for kind, item in read_file(ctx.name, path, spec, version, workdir):
                 if kind == "rows":
                     rows += item.num_rows
                     ctx.progress(item.num_rows)
@@ -120,7 +127,7 @@ def build_source(ctx: SourceContext) -> Any:
                     file.unlink()
                 else:
                     rejected += item.num_rows
-                    yield dlt.mark.with_table_name(_with_file(item, rel, sha), REJECTED_TABLE)
+                    yield dlt.mark.with_table_name(_with_version(item, version), REJECTED_TABLE)
             manifest = pa.table(
                 {
                     "size": [stat.st_size],
@@ -129,7 +136,59 @@ def build_source(ctx: SourceContext) -> Any:
                     "loaded_at": pa.array([datetime.now(UTC)], pa.timestamp("us", tz="UTC")),
                 }
             )
-            yield dlt.mark.with_table_name(_with_file(manifest, rel, sha), FILES_TABLE)
+            yield dlt.mark.with_table_name(_with_version(manifest, version), FILES_TABLE)
             state[rel] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha}
 
     return files()
+
+
+def reconcile(ctx: SourceContext, con: Any) -> None:
+    """Make the appended tables of the source's dataset exact; idempotent, and cheap when all
+    is well (two narrow scans).
+
+    * ``_cdp_files`` keeps each file's latest load only;
+    * data and rejected rows of any other version of a file (it changed since) are removed;
+    * a version holding more rows than its manifest counted was appended twice (dlt replays a
+      load job that a crash interrupted before it was marked done): the extra copies go.
+    """
+    dataset, table = ctx.dataset, ctx.config.spec().table
+    files = f'"{dataset}"."{FILES_TABLE}"'
+    targets = {f'"{dataset}"."{table}"': ("_cdp_row", "rows")}
+    tables = {
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [dataset]
+        ).fetchall()
+    }
+    if FILES_TABLE not in tables:
+        return
+    if REJECTED_TABLE in tables:
+        targets[f'"{dataset}"."{REJECTED_TABLE}"'] = ("line", "rejected")
+    if table not in tables:
+        del targets[f'"{dataset}"."{table}"']
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            f"DELETE FROM {files} WHERE rowid NOT IN "
+            f"(SELECT arg_max(rowid, loaded_at) FROM {files} GROUP BY _cdp_file)"
+        )
+        for target, (key, count) in targets.items():
+            con.execute(
+                f"DELETE FROM {target} t WHERE NOT EXISTS (SELECT 1 FROM {files} f "
+                "WHERE f._cdp_file = t._cdp_file AND f._cdp_sha256 = t._cdp_sha256)"
+            )
+            replayed = con.execute(
+                f"SELECT t._cdp_file FROM (SELECT _cdp_file, count(*) AS n FROM {target} "
+                f"GROUP BY _cdp_file) t JOIN {files} f USING (_cdp_file) WHERE t.n > f.{count}"
+            ).fetchall()
+            if replayed:
+                con.execute(
+                    f"DELETE FROM {target} WHERE rowid IN (SELECT rowid FROM {target} "
+                    "WHERE _cdp_file IN (SELECT unnest($files)) QUALIFY row_number() OVER "
+                    f"(PARTITION BY _cdp_file, {key} ORDER BY rowid) > 1)",
+                    {"files": [f for (f,) in replayed]},
+                )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
