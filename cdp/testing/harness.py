@@ -67,9 +67,11 @@ def run_source(
     *,
     secrets: Mapping[str, str] | None = None,
 ) -> LoadResult:
-    """Load ``case`` with ``connector`` into ``workdir/warehouse.duckdb`` (raises CdpError)."""
-    import dlt
-    from dlt.pipeline.exceptions import PipelineStepFailed
+    """Load ``case`` with ``connector`` into ``workdir/warehouse.duckdb`` (raises CdpError),
+    through the same dlt pipeline code as ``cdp sync``."""
+    import duckdb
+
+    from connectors.sources.stage import run_pipeline
 
     config = connector.config_model.model_validate(case.config)
     ctx = SourceContext(
@@ -81,25 +83,18 @@ def run_source(
         project_dir=workdir,
         dataset=f"raw_{case.name}",
     )
-    if connector.check is not None:
-        connector.check(ctx)
     database = workdir / WAREHOUSE_FILE
-    pipeline = dlt.pipeline(
-        pipeline_name=f"cdp_{case.name}",
-        destination=dlt.destinations.duckdb(str(database)),
-        dataset_name=ctx.dataset,
-        pipelines_dir=str(workdir / ".cdp" / "pipelines"),
-    )
+    con = duckdb.connect(str(database))
     try:
-        source = connector.build(ctx)
-        pipeline.run(source)
-    except PipelineStepFailed as exc:
-        inner = unwrap_error(exc)
-        if inner is not exc:
-            raise inner from None
-        raise
-    normalize = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
-    counts = dict(normalize.row_counts) if normalize else {}
+        counts, pipeline = run_pipeline(
+            con,
+            connector,
+            ctx,
+            pipeline_name=f"cdp_{case.name}",
+            pipelines_dir=str(workdir / ".cdp" / "pipelines"),
+        )
+    finally:
+        con.close()
     schema = pipeline.default_schema
     rows = {t: n for t, n in counts.items() if not t.startswith("_dlt")}
     dispositions = {

@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import os
 import re
+from dataclasses import replace
 from typing import Any
 
 from cdp.connector import REJECTED_TABLE, SourceConnector, SourceContext
 from cdp.errors import CdpError, ConnectorError, root_cause
+from cdp.progress import NullProgress, Progress
 from cdp.run import StageContext, StageResult
 from cdp.secrets import mask
 from warehouse.staging import MappedSource, rebuild_staging
@@ -31,53 +33,83 @@ def pipeline_name(project_name: str, source: str) -> str:
     return re.sub(r"[^a-z0-9_]", "_", f"cdp_{project_name.lower()}_{source}")
 
 
-def load_source(
-    ctx: StageContext, name: str, connector: SourceConnector, config: Any
-) -> dict[str, int]:
-    """Run one source's dlt pipeline into ``raw_<name>``; returns rows loaded per table."""
+def run_pipeline(
+    con: Any,
+    connector: SourceConnector,
+    sctx: SourceContext,
+    *,
+    pipeline_name: str,
+    pipelines_dir: str,
+    progress: Progress | None = None,
+) -> tuple[dict[str, int], Any]:
+    """Load one source through dlt into ``sctx.dataset`` of the DuckDB connection ``con``.
+
+    Packages a killed run left behind are loaded first (nothing is lost), then the source is
+    extracted (Parquet), normalized and loaded, and the connector's ``reconcile`` runs. Returns
+    the rows loaded per table and the dlt pipeline. Raises the connector's CdpError, or a
+    ConnectorError naming the source (secrets masked).
+    """
     import dlt
 
-    project = ctx.project
+    progress = progress or NullProgress()
     pipeline = dlt.pipeline(
-        pipeline_name=pipeline_name(project.name, name),
-        pipelines_dir=str(project.state_dir / "pipelines"),
-        destination=dlt.destinations.duckdb(ctx.con),  # type: ignore[arg-type]
-        dataset_name=f"raw_{name}",
+        pipeline_name=pipeline_name,
+        pipelines_dir=pipelines_dir,
+        destination=dlt.destinations.duckdb(con),
+        dataset_name=sctx.dataset,
     )
+    name = sctx.name
     try:
-        # Packages left behind by a killed run are loaded first: nothing is lost.
         if pipeline.list_extracted_load_packages():
             pipeline.normalize()
         if pipeline.list_normalized_load_packages():
             pipeline.load()
-        with ctx.progress.task(f"source {name}: reading") as task:
-            sctx = SourceContext(
-                name=name,
-                config=config,
-                secrets=project.source_secrets(name),
-                project_dir=project.dir,
-                dataset=f"raw_{name}",
-                full_refresh=ctx.full_refresh,
-                progress=task.advance,
-            )
+        with progress.task(f"source {name}: reading") as task:
+            sctx = replace(sctx, progress=task.advance)
             if connector.check is not None:
                 connector.check(sctx)
             pipeline.extract(
                 connector.build(sctx),
                 loader_file_format="parquet",
-                refresh="drop_sources" if ctx.full_refresh else None,
+                refresh="drop_sources" if sctx.full_refresh else None,
             )
-        with ctx.progress.task(f"source {name}: loading into raw_{name}"):
+        with progress.task(f"source {name}: loading into {sctx.dataset}"):
             normalized = pipeline.normalize()
             pipeline.load()
             if connector.reconcile is not None:
-                connector.reconcile(sctx, ctx.con)
+                connector.reconcile(sctx, con)
     except Exception as exc:
         inner = root_cause(exc)
         if isinstance(inner, CdpError):
             raise inner from None
         raise ConnectorError(f"source '{name}'", mask(f"{type(inner).__name__}: {inner}")) from None
-    counts = dict(normalized.row_counts) if normalized else {}
+    finally:
+        # dlt keeps the last pipeline (and so ``con``) alive in its context otherwise.
+        pipeline.deactivate()
+    return (dict(normalized.row_counts) if normalized else {}), pipeline
+
+
+def load_source(
+    ctx: StageContext, name: str, connector: SourceConnector, config: Any
+) -> dict[str, int]:
+    """Run one source's dlt pipeline into ``raw_<name>``; returns rows loaded per table."""
+    project = ctx.project
+    sctx = SourceContext(
+        name=name,
+        config=config,
+        secrets=project.source_secrets(name),
+        project_dir=project.dir,
+        dataset=f"raw_{name}",
+        full_refresh=ctx.full_refresh,
+    )
+    counts, _ = run_pipeline(
+        ctx.con,
+        connector,
+        sctx,
+        pipeline_name=pipeline_name(project.name, name),
+        pipelines_dir=str(project.state_dir / "pipelines"),
+        progress=ctx.progress,
+    )
     return counts
 
 
