@@ -142,10 +142,11 @@ _LIVE = """SELECT * FROM staging.customer_records
 FEATURES_TABLE = "identity.record_features"
 
 
-def _features_sql(source: str, joins: str) -> str:
-    """Feature rows (no ``rid``) of the staging rows of ``source`` (aliased ``c``)."""
+def _features_sql(source: str, joins: str, *, rid: bool = False) -> str:
+    """Feature rows of the staging rows of ``source`` (aliased ``c``), with its ``rid``
+    column first when ``rid``."""
     dob_junk = "', '".join(["1900-01-01", "1901-01-01", "1970-01-01"])
-    return f"""SELECT c.source, c.record_id,
+    return f"""SELECT {"c.rid, " if rid else ""}c.source, c.record_id,
             n_email.value AS email, n_email_clean.value AS email_clean, n_phone.value AS phone,
             n_first_name.value AS first_name, n_first_canon.value AS first_canon,
             n_last_name.value AS last_name,
@@ -181,11 +182,18 @@ def build_features(
     joins = "\n".join(_join(kind, config) for kind in KINDS).replace("{cache}", cache)
     rank = "CAST(row_number() OVER (ORDER BY source, record_id) - 1 AS BIGINT) AS rid"
     if not incremental:
-        _fill_cache(con, cache, config, "staging.customer_records")
-        rows = f"(SELECT c.*, hash(c) AS fp FROM ({_LIVE}) c)"
+        # Rank the live rows first, then join the narrow cache lookups onto that table: the
+        # window over the joined (wide) rows cost three times the time and memory.
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE id_features AS SELECT {rank}, * FROM ({_features_sql(rows, joins)})"
+            f"CREATE OR REPLACE TEMP TABLE id_rows AS SELECT {rank}, * FROM "
+            f"(SELECT c.*, hash(c) AS fp FROM ({_LIVE}) c)"
         )
+        _fill_cache(con, cache, config, "id_rows")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE id_features AS "
+            f"{_features_sql('id_rows', joins, rid=True)} ORDER BY c.rid"
+        )
+        con.execute("DROP TABLE id_rows")
     else:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE id_live AS SELECT c.source, c.record_id, hash(c) AS fp FROM ({_LIVE}) c"
