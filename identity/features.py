@@ -195,8 +195,11 @@ def build_features(
         )
         con.execute("DROP TABLE id_rows")
     else:
+        # Only the narrow (key, fingerprint) rows of every live record are ranked; the
+        # unchanged records' features are read back with their rank.
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE id_live AS SELECT c.source, c.record_id, hash(c) AS fp FROM ({_LIVE}) c"
+            f"CREATE OR REPLACE TEMP TABLE id_live AS SELECT {rank}, * FROM "
+            f"(SELECT c.source, c.record_id, hash(c) AS fp FROM ({_LIVE}) c)"
         )
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE id_changed_keys AS
@@ -210,18 +213,23 @@ def build_features(
             WHERE NOT EXISTS (SELECT 1 FROM id_live l
                               WHERE l.source = s.source AND l.record_id = s.record_id)"""
         )
+        # (Keeping only the changed keys before the latest-row window keeps whole partitions.)
+        changed_live = _LIVE.replace(
+            "WHERE NOT",
+            "WHERE EXISTS (SELECT 1 FROM id_changed_keys k WHERE k.source = "
+            "customer_records.source AND k.record_id = customer_records.record_id) AND NOT",
+            1,
+        )
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE id_rows AS SELECT c.*, hash(c) AS fp FROM ({_LIVE}) c
-            WHERE EXISTS (SELECT 1 FROM id_changed_keys k
-                          WHERE k.source = c.source AND k.record_id = c.record_id)"""
+            f"""CREATE OR REPLACE TEMP TABLE id_rows AS SELECT l.rid, c.*, hash(c) AS fp
+            FROM ({changed_live}) c JOIN id_live l USING (source, record_id)"""
         )
         _fill_cache(con, cache, config, "id_rows")
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE id_features AS SELECT {rank}, * FROM (
-                SELECT * FROM {FEATURES_TABLE} s
-                WHERE EXISTS (SELECT 1 FROM id_live l
-                              WHERE l.source = s.source AND l.record_id = s.record_id AND l.fp = s.fp)
-                UNION ALL BY NAME {_features_sql("id_rows", joins)})"""
+            f"""CREATE OR REPLACE TEMP TABLE id_features AS
+            SELECT l.rid, s.* FROM {FEATURES_TABLE} s
+                JOIN id_live l ON l.source = s.source AND l.record_id = s.record_id AND l.fp = s.fp
+            UNION ALL BY NAME {_features_sql("id_rows", joins, rid=True)}"""
         )
         con.execute("DROP TABLE id_rows")
         con.execute("DROP TABLE id_live")
