@@ -65,8 +65,18 @@ def _order(field: str, survivorship: Survivorship) -> tuple[str, str | None]:
     return f"[{rank}, __recent]", None
 
 
-def build_golden_sql(survivorship: Survivorship, record_profiles: str) -> str:
-    """A query producing ``identity.golden_records`` rows (``updated_at`` left NULL)."""
+def build_golden_sql(
+    survivorship: Survivorship, record_profiles: str, *, scoped: bool = False
+) -> str:
+    """A query producing ``identity.golden_records`` rows (``updated_at`` left NULL);
+    ``scoped`` when ``record_profiles`` holds a few profiles: only their records' staging
+    rows are read."""
+    only = (
+        f"WHERE EXISTS (SELECT 1 FROM {record_profiles} x WHERE x.source = customer_records.source "
+        "AND x.record_id = customer_records.record_id)"
+        if scoped
+        else ""
+    )
     ranked_cols = []
     picks = []
     keys = []
@@ -98,7 +108,7 @@ def build_golden_sql(survivorship: Survivorship, record_profiles: str) -> str:
                {base_cols}{extra}
         FROM {record_profiles} rp
         JOIN id_features f ON f.source = rp.source AND f.record_id = rp.record_id
-        JOIN (SELECT * FROM staging.customer_records
+        JOIN (SELECT * FROM staging.customer_records {only}
               QUALIFY row_number() OVER (PARTITION BY source, record_id
                                          ORDER BY updated_at DESC NULLS LAST) = 1) r
           ON r.source = rp.source AND r.record_id = rp.record_id
@@ -140,7 +150,7 @@ def refresh_golden(
     Returns (rows inserted or updated, rows deleted).
     """
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE id_golden AS {build_golden_sql(survivorship, record_profiles)}"
+        f"CREATE OR REPLACE TEMP TABLE id_golden AS {build_golden_sql(survivorship, record_profiles, scoped=scope is not None)}"
     )
     cols = [c for c in GOLDEN_FIELDS] + [
         "external_ids",

@@ -126,6 +126,7 @@ def resolve(
     table = con.sql(
         "SELECT a, b, identifier, value FROM id_exact_edges ORDER BY a, b, identifier"
     ).to_arrow_table()
+    con.execute("DROP TABLE id_exact_edges")
     idents = table.column("identifier").to_numpy(zero_copy_only=False)
     known = (
         np.array([i in exact_for for i in idents], dtype=bool) if len(idents) else np.zeros(0, bool)
