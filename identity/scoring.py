@@ -42,8 +42,9 @@ def _has_evidence(fields: list[str], g: np.ndarray) -> np.ndarray:
 
 
 class FeatureArrays:
-    """Feature columns as numpy object arrays indexed by ``rid`` (loaded once per run), of
-    every record or of the records whose rid ``rids_sql`` selects."""
+    """Feature columns indexed by ``rid`` (loaded once per run), of every record or of the
+    records whose rid ``rids_sql`` selects. Columns stay Arrow arrays; Python strings exist
+    only for the batch of pairs being compared, so memory stays bounded."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, rids_sql: str | None = None) -> None:
         columns = sorted({c.source_column for c in COMPARISONS.values()})
@@ -56,12 +57,13 @@ class FeatureArrays:
         self.rids: np.ndarray | None = (
             table.column("rid").to_numpy().astype(np.int64) if rids_sql else None
         )
-        self.arrays = {c: table.column(c).to_numpy(zero_copy_only=False) for c in columns}
+        self.arrays = {c: table.column(c).combine_chunks() for c in columns}
 
     def side(self, column: str, rids: np.ndarray) -> np.ndarray:
+        """The column's values (object array, None when missing) of records ``rids``."""
         if self.rids is not None:
             rids = np.searchsorted(self.rids, rids)
-        return self.arrays[column][rids]
+        return self.arrays[column].take(rids).to_numpy(zero_copy_only=False)
 
 
 @dataclass
