@@ -37,6 +37,8 @@ GOLDEN_FIELDS: dict[str, str] = {
 }
 
 _TS = "coalesce(updated_at, created_at)"
+#: Records summarized into golden records at a time (see :func:`refresh_golden`).
+GOLDEN_SLICE = 500_000
 #: Each record's rank among all records by recency (ties: source, record_id), and by age: the
 #: fields' picks are ``arg_min`` over these integers, far cheaper than an ordered aggregate.
 _RANKS = {
@@ -149,9 +151,19 @@ def refresh_golden(
 
     Returns (rows inserted or updated, rows deleted).
     """
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE id_golden AS {build_golden_sql(survivorship, record_profiles, scoped=scope is not None)}"
-    )
+    # Profiles are summarized in slices (by a hash of their id) of about GOLDEN_SLICE records
+    # each, so memory stays bounded however many records there are.
+    records = int(con.execute(f"SELECT count(*) FROM {record_profiles}").fetchall()[0][0])
+    slices = max(1, -(-records // GOLDEN_SLICE))
+    for i in range(slices):
+        part = record_profiles
+        if slices > 1:
+            part = f"(SELECT * FROM {record_profiles} WHERE hash(profile_id) % {slices} = {i})"
+        sql = build_golden_sql(survivorship, part, scoped=scope is not None or slices > 1)
+        if i == 0:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE id_golden AS {sql}")
+        else:
+            con.execute(f"INSERT INTO id_golden {sql}")
     cols = [c for c in GOLDEN_FIELDS] + [
         "external_ids",
         "sources",
