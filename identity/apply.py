@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from identity.golden import refresh_golden
 from identity.ids import IdAssignment, assign_ids, new_profile_id
 from identity.state import save_state
@@ -144,27 +146,37 @@ def apply_resolution(
     records = resolution.records
     labels = resolution.clustering.labels
     pid_of = [assignment.group_ids[int(label)] for label in labels]
-    mapping = pa.table(
-        {
-            "source": [r[0] for r in records],
-            "record_id": [r[1] for r in records],
-            "profile_id": pid_of,
-        }
-    )
-    accepted = resolution.clustering.accepted.tolist()
+    sources = pa.array([r[0] for r in records], pa.string())
+    record_ids = pa.array([r[1] for r in records], pa.string())
+    profile_ids = pa.array(pid_of, pa.string())
+    mapping = pa.table({"source": sources, "record_id": record_ids, "profile_id": profile_ids})
+    accepted_idx = resolution.clustering.accepted
+    accepted = accepted_idx.tolist()
     edges = resolution.edges
-    a_idx = edges.a[accepted].tolist() if accepted else []
-    b_idx = edges.b[accepted].tolist() if accepted else []
+    a_arr, b_arr = edges.a[accepted_idx], edges.b[accepted_idx]
+    a_idx, b_idx = a_arr.tolist(), b_arr.tolist()
+    # Exact links' evidence ({"identifier", "value"}) is rendered by DuckDB on insert.
+    idents, values = resolution.exact_evidence
+    exact = accepted_idx < len(idents)
+    ev_ident = np.full(len(accepted_idx), None, dtype=object)
+    ev_value = np.full(len(accepted_idx), None, dtype=object)
+    ev_ident[exact] = idents[accepted_idx[exact]]
+    ev_value[exact] = values[accepted_idx[exact]]
+    ev_json = np.full(len(accepted_idx), None, dtype=object)
+    others = (accepted_idx[~exact] - len(idents)).tolist()
+    ev_json[~exact] = [resolution.other_evidence[i] for i in others] if others else []
     links = pa.table(
         {
-            "profile_id": pa.array([pid_of[a] for a in a_idx], pa.string()),
-            "source_a": pa.array([records[a][0] for a in a_idx], pa.string()),
-            "record_id_a": pa.array([records[a][1] for a in a_idx], pa.string()),
-            "source_b": pa.array([records[b][0] for b in b_idx], pa.string()),
-            "record_id_b": pa.array([records[b][1] for b in b_idx], pa.string()),
+            "profile_id": profile_ids.take(a_arr),
+            "source_a": sources.take(a_arr),
+            "record_id_a": record_ids.take(a_arr),
+            "source_b": sources.take(b_arr),
+            "record_id_b": record_ids.take(b_arr),
             "rule": pa.array([resolution.rule_names[i] for i in accepted], pa.string()),
-            "score": pa.array([float(edges.score[i]) for i in accepted], pa.float64()),
-            "evidence": pa.array([resolution.evidence(i) for i in accepted], pa.string()),
+            "score": pa.array(edges.score[accepted_idx], pa.float64()),
+            "evidence": pa.array(ev_json, pa.string()),
+            "ev_identifier": pa.array(ev_ident, pa.string()),
+            "ev_value": pa.array(ev_value, pa.string()),
         }
     )
     # The link that brought each record in, for the journal's evidence.
@@ -188,9 +200,9 @@ def apply_resolution(
              rule, evidence, score)
         )  # fmt: skip
     con.execute("BEGIN TRANSACTION")
+    con.register("id_mapping", mapping)
     try:
         # Only rows that differ are deleted or inserted: unchanged profiles are not touched.
-        con.register("id_mapping", mapping)
         # An incremental run touches only the previous profiles of its scope.
         in_scope = (
             "" if resolution.full else "profile_id IN (SELECT profile_id FROM id_scope_pids) AND"
@@ -206,7 +218,6 @@ def apply_resolution(
                 SELECT 1 FROM identity.record_profiles rp WHERE m.source = rp.source
                 AND m.record_id = rp.record_id AND m.profile_id = rp.profile_id)"""
         )
-        con.unregister("id_mapping")
         con.register("id_links_new", links)
         same = " AND ".join(
             f"l.{c} = n.{c}"
@@ -218,7 +229,8 @@ def apply_resolution(
         )
         con.execute(
             "INSERT INTO identity.links SELECT n.profile_id, n.source_a, n.record_id_a, n.source_b, n.record_id_b, "
-            f"n.rule, n.score, CAST(n.evidence AS JSON) FROM id_links_new n "
+            "n.rule, n.score, coalesce(CAST(n.evidence AS JSON), "
+            "json_object('identifier', n.ev_identifier, 'value', n.ev_value)) FROM id_links_new n "
             f"WHERE NOT EXISTS (SELECT 1 FROM identity.links l WHERE {same})"
         )
         con.unregister("id_links_new")
@@ -272,7 +284,9 @@ def apply_resolution(
                 "UPDATE identity.profile_ids SET retired_at = ?, retired_into = ? WHERE profile_id = ?",
                 [now, into, retired],
             )
-        record_profiles, golden_scope = "identity.record_profiles", None
+        # A full run's golden records read the new mapping itself, not the table this
+        # transaction just rewrote (reading a million uncommitted rows back was twice as slow).
+        record_profiles, golden_scope = "id_mapping", None
         if not resolution.full:
             con.register("id_new_pids", pa.table({"profile_id": sorted(set(pid_of))}))
             con.execute(
@@ -293,6 +307,8 @@ def apply_resolution(
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        con.unregister("id_mapping")
     outcome.counts["golden_records_written"] = upserted
     outcome.counts["golden_records_deleted"] = deleted
     return outcome

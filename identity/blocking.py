@@ -23,7 +23,13 @@ if TYPE_CHECKING:
 
     from identity.config import IdentityConfig
 
-__all__ = ["MAX_BLOCK", "candidate_pairs_sql", "exact_edges", "mark_shared_identifiers"]
+__all__ = [
+    "MAX_BLOCK",
+    "block_table",
+    "candidate_pairs_sql",
+    "exact_edges",
+    "mark_shared_identifiers",
+]
 
 #: Records sharing one blocking key beyond this many are not compared (a junk-like key).
 MAX_BLOCK = 50
@@ -148,7 +154,7 @@ def block_sql(fields: list[str]) -> str:
     return _block(fields).sql(dialect="duckdb")
 
 
-def frontier_pairs_sql(fields: list[str], block_table: str, frontier: str) -> str:
+def frontier_pairs_sql(fields: list[str], blocks: str, frontier: str) -> str:
     """Pairs ``(a, b)``, a < b, of a materialized block table with at least one record of
     ``frontier`` (the frontier side drives the join, so it costs what the frontier holds)."""
     cols = [_BLOCK_COLUMN.get(f, f) for f in fields]
@@ -162,8 +168,8 @@ def frontier_pairs_sql(fields: list[str], block_table: str, frontier: str) -> st
             exp.Least(this=lrid, expressions=[rrid]).as_("a"),
             exp.Greatest(this=lrid, expressions=[rrid]).as_("b"),
         )
-        .from_(exp.to_table(block_table).as_("l"))
-        .join(exp.to_table(block_table).as_("r"), on=on)
+        .from_(exp.to_table(blocks).as_("l"))
+        .join(exp.to_table(blocks).as_("r"), on=on)
         .where(_in(lrid, frontier))
         .sql(dialect="duckdb")
     )
@@ -188,9 +194,17 @@ def _block(fields: list[str]) -> exp.Select:
     )
 
 
-def _block_query(fields: list[str], within: str | None, touching: str | None) -> exp.Select:
+def block_table(rule: int, key: int) -> str:
+    """The temp table an incremental run materializes for blocking key ``key`` of rule
+    number ``rule`` (:func:`block_sql` over every record)."""
+    return f"id_block_{rule}_{key}"
+
+
+def _block_query(
+    fields: list[str], within: str | None, touching: str | None, table: str | None = None
+) -> exp.Select:
     cols = [_BLOCK_COLUMN.get(f, f) for f in fields]
-    block = _block(fields)
+    block = sqlglot.select("*").from_(table) if table else _block(fields)
     conditions: list[exp.Expression | exp.Condition] = [
         *[exp.EQ(this=exp.column(c, "l"), expression=exp.column(c, "r")) for c in cols],
         exp.LT(this=exp.column("rid", "l"), expression=exp.column("rid", "r")),
@@ -223,12 +237,20 @@ def _block_query(fields: list[str], within: str | None, touching: str | None) ->
 
 
 def candidate_pairs_sql(
-    block_on: list[list[str]], *, within: str | None = None, touching: str | None = None
+    block_on: list[list[str]],
+    *,
+    within: str | None = None,
+    touching: str | None = None,
+    tables: list[str] | None = None,
 ) -> str:
     """One DuckDB query returning distinct candidate pairs ``(a, b)`` with a < b; with
     ``within`` (a table of ``rid``) only pairs of two of its records, with ``touching`` only
-    pairs with at least one of its records."""
-    queries = [_block_query(fields, within, touching) for fields in block_on]
+    pairs with at least one of its records; ``tables`` names materialized blocks (one per
+    blocking key, as :func:`block_sql` makes them) to read instead of computing them."""
+    queries = [
+        _block_query(fields, within, touching, tables[i] if tables else None)
+        for i, fields in enumerate(block_on)
+    ]
     union: exp.Query = queries[0]
     for query in queries[1:]:
         union = exp.union(union, query, distinct=True)

@@ -15,7 +15,7 @@ together: the link that would close the chain is refused.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Set
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,6 +62,10 @@ class Clustering:
 
 
 class _Groups:
+    """Union-find whose groups carry the values the guards check. A record alone reads its
+    own values from the inputs; sets are built only when groups merge (most records never
+    do), which keeps a million-record run's memory and start-up small."""
+
     def __init__(
         self,
         n: int,
@@ -72,11 +76,12 @@ class _Groups:
     ) -> None:
         self.parent = list(range(n))
         self.limits = limits
+        self.limited = limited
+        self.record_names = names
         self.values: dict[int, dict[str, set[str]]] = {}
-        for ident, per_record in limited.items():
-            for rid, vals in per_record.items():
-                self.values.setdefault(rid, {}).setdefault(ident, set()).update(vals)
-        self.names: dict[int, set[tuple[str, str]]] = {rid: {name} for rid, name in names.items()}
+        """Merged groups' values (by root)."""
+        self.names: dict[int, set[tuple[str, str]]] = {}
+        """Merged groups' first names (by root)."""
         self.never: dict[int, set[int]] = {}
         for x, y in never:
             self.never.setdefault(x, set()).add(y)
@@ -92,15 +97,31 @@ class _Groups:
             parent[x], x = root, parent[x]
         return root
 
+    def _values(self, root: int, ident: str) -> Set[str] | None:
+        group = self.values.get(root)
+        if group is not None:
+            return group.get(ident)
+        if root in self.members:  # a merged group holding no value of any limited identifier
+            return None
+        per_record = self.limited.get(ident)
+        return per_record.get(root) if per_record else None
+
+    def _names(self, root: int) -> Collection[tuple[str, str]] | None:
+        if root in self.names:
+            return self.names[root]
+        if root in self.members:
+            return None
+        name = self.record_names.get(root)
+        return (name,) if name is not None else None
+
     def conflict(self, ra: int, rb: int, *, check_names: bool, check_limits: bool) -> str | None:
-        va, vb = self.values.get(ra), self.values.get(rb)
-        if check_limits and va and vb:
+        if check_limits:
             for ident, limit in self.limits.items():
-                sa, sb = va.get(ident), vb.get(ident)
+                sa, sb = self._values(ra, ident), self._values(rb, ident)
                 if sa and sb and len(sa | sb) > limit:
                     return f"limit:{ident}"
         if check_names:
-            na, nb = self.names.get(ra), self.names.get(rb)
+            na, nb = self._names(ra), self._names(rb)
             if na and nb:
                 small, large = (na, nb) if len(na) <= len(nb) else (nb, na)
                 # Every first name of the smaller group must fit one of the other's (a typo
@@ -114,19 +135,32 @@ class _Groups:
                 return "never_merge"
         return None
 
+    def _own(self, root: int) -> tuple[dict[str, set[str]], set[tuple[str, str]]]:
+        """The group's values and names as sets it may extend (taken from a merged group)."""
+        if root in self.members:
+            return self.values.pop(root, {}), self.names.pop(root, set())
+        values = {}
+        for ident, per_record in self.limited.items():
+            held = per_record.get(root)
+            if held:
+                values[ident] = set(held)
+        name = self.record_names.get(root)
+        return values, ({name} if name is not None else set())
+
     def union(self, ra: int, rb: int) -> None:
         if len(self.members.get(ra, (ra,))) < len(self.members.get(rb, (rb,))):
             ra, rb = rb, ra
+        values, names = self._own(ra)
+        other_values, other_names = self._own(rb)
+        for ident, held in other_values.items():
+            values.setdefault(ident, set()).update(held)
+        names |= other_names
         self.parent[rb] = ra
         self.members.setdefault(ra, [ra]).extend(self.members.pop(rb, [rb]))
-        values = self.values.pop(rb, None)
         if values:
-            mine = self.values.setdefault(ra, {})
-            for key, vals in values.items():
-                mine.setdefault(key, set()).update(vals)
-        names = self.names.pop(rb, None)
+            self.values[ra] = values
         if names:
-            self.names.setdefault(ra, set()).update(names)
+            self.names[ra] = names
         never = self.never.pop(rb, None)
         if never:
             self.never.setdefault(ra, set()).update(never)

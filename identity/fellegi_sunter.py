@@ -14,7 +14,27 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["FellegiSunter"]
+__all__ = ["FellegiSunter", "decode_patterns", "encode_patterns"]
+
+
+def encode_patterns(gammas: np.ndarray, n_levels: list[int]) -> np.ndarray:
+    """Each comparison vector (levels -1..n-1 per field) as one integer, so a batch of pairs
+    reduces to its distinct patterns with one 1-d ``np.unique``."""
+    code = np.zeros(len(gammas), dtype=np.int64)
+    for j, n in enumerate(n_levels):
+        code = code * (n + 1) + (gammas[:, j].astype(np.int64) + 1)
+    return code
+
+
+def decode_patterns(codes: np.ndarray, n_levels: list[int]) -> np.ndarray:
+    """The comparison vectors (int8, one row per code) of :func:`encode_patterns` codes."""
+    out = np.empty((len(codes), len(n_levels)), dtype=np.int8)
+    rest = np.asarray(codes, dtype=np.int64).copy()
+    for j in range(len(n_levels) - 1, -1, -1):
+        base = n_levels[j] + 1
+        out[:, j] = rest % base - 1
+        rest //= base
+    return out
 
 
 @dataclass
@@ -62,7 +82,15 @@ class FellegiSunter:
         """EM over the candidate pairs' comparison vectors."""
         if len(gammas) == 0:
             return
-        patterns, counts = np.unique(gammas, axis=0, return_counts=True)
+        codes, counts = np.unique(encode_patterns(gammas, self.n_levels), return_counts=True)
+        self.fit_patterns(decode_patterns(codes, self.n_levels), counts, iterations, tol)
+
+    def fit_patterns(
+        self, patterns: np.ndarray, counts: np.ndarray, iterations: int = 25, tol: float = 1e-6
+    ) -> None:
+        """EM over distinct comparison vectors and how many pairs show each."""
+        if len(patterns) == 0:
+            return
         counts = counts.astype(float)
         for it in range(iterations):
             p = self.posterior(patterns)

@@ -37,41 +37,65 @@ GOLDEN_FIELDS: dict[str, str] = {
 }
 
 _TS = "coalesce(updated_at, created_at)"
+#: Records summarized into golden records at a time (see :func:`refresh_golden`).
+GOLDEN_SLICE = 500_000
+#: Each record's rank among all records by recency (ties: source, record_id), and by age: the
+#: fields' picks are ``arg_min`` over these integers, far cheaper than an ordered aggregate.
+_RANKS = {
+    "__recent": "coalesce(r.updated_at, r.created_at) DESC NULLS LAST, r.source, r.record_id",
+    "__first": "coalesce(r.created_at, r.updated_at) ASC NULLS LAST, r.source, r.record_id",
+}
 
 
 def _order(field: str, survivorship: Survivorship) -> tuple[str, str | None]:
-    """ORDER BY (over the ``base`` CTE) that puts the surviving value first, and the extra
-    ``base`` column that ordering needs, if any."""
+    """A key (over the ``base`` CTE) whose smallest value is the surviving record's, and the
+    extra ``base`` column that key needs, if any."""
     spec = survivorship.for_field(field)
-    tie = "source, record_id"
     if spec.strategy == "most_recent":
-        return f"{_TS} DESC NULLS LAST, {tie}", None
+        return "__recent", None
     if spec.strategy == "first_non_null":
-        return f"coalesce(created_at, updated_at) ASC NULLS LAST, {tie}", None
+        return "__first", None
     if spec.strategy == "most_frequent":
         freq = (
             f"count(*) OVER (PARTITION BY rp.profile_id, {GOLDEN_FIELDS[field]}) AS {field}__freq"
         )
-        return f"{field}__freq DESC, {_TS} DESC NULLS LAST, {tie}", freq
+        return f"[-{field}__freq, __recent]", freq
     cases = " ".join(
         f"WHEN {exp.Literal.string(s).sql('duckdb')} THEN {i}" for i, s in enumerate(spec.sources)
     )
     rank = f"CASE source {cases} ELSE {len(spec.sources)} END" if cases else "0"
-    return f"{rank}, {_TS} DESC NULLS LAST, {tie}", None
+    return f"[{rank}, __recent]", None
 
 
-def build_golden_sql(survivorship: Survivorship, record_profiles: str) -> str:
-    """A query producing ``identity.golden_records`` rows (``updated_at`` left NULL)."""
+def build_golden_sql(
+    survivorship: Survivorship, record_profiles: str, *, scoped: bool = False
+) -> str:
+    """A query producing ``identity.golden_records`` rows (``updated_at`` left NULL);
+    ``scoped`` when ``record_profiles`` holds a few profiles: only their records' staging
+    rows are read."""
+    only = (
+        f"WHERE EXISTS (SELECT 1 FROM {record_profiles} x WHERE x.source = customer_records.source "
+        "AND x.record_id = customer_records.record_id)"
+        if scoped
+        else ""
+    )
     ranked_cols = []
     picks = []
+    keys = []
     for field in GOLDEN_FIELDS:
-        order, extra_col = _order(field, survivorship)
+        key, extra_col = _order(field, survivorship)
+        keys.append(key)
         if extra_col:
             ranked_cols.append(extra_col)
         picks.append(
-            f"first(struct_pack(v := {field}__v, s := source, id := record_id) ORDER BY {order}) "
+            f"arg_min(struct_pack(v := {field}__v, s := source, id := record_id), {key}) "
             f"FILTER (WHERE {field}__v IS NOT NULL) AS {field}__pick"
         )
+    ranked_cols += [
+        f"row_number() OVER (ORDER BY {order}) AS {name}"
+        for name, order in _RANKS.items()
+        if any(name in key for key in keys)
+    ]
     base_cols = ", ".join(f"{expr} AS {field}__v" for field, expr in GOLDEN_FIELDS.items())
     extra = (", " + ", ".join(ranked_cols)) if ranked_cols else ""
     selects = ", ".join(f"{field}__pick.v AS {field}" for field in GOLDEN_FIELDS)
@@ -86,13 +110,13 @@ def build_golden_sql(survivorship: Survivorship, record_profiles: str) -> str:
                {base_cols}{extra}
         FROM {record_profiles} rp
         JOIN id_features f ON f.source = rp.source AND f.record_id = rp.record_id
-        JOIN (SELECT * FROM staging.customer_records
+        JOIN (SELECT * FROM staging.customer_records {only}
               QUALIFY row_number() OVER (PARTITION BY source, record_id
                                          ORDER BY updated_at DESC NULLS LAST) = 1) r
           ON r.source = rp.source AND r.record_id = rp.record_id
     ),
     ext AS (
-        SELECT profile_id, map_from_entries(list(struct_pack(k := k, v := v) ORDER BY k)) AS external_ids
+        SELECT profile_id, map_from_entries(list_sort(list(struct_pack(k := k, v := v)))) AS external_ids
         FROM (
             SELECT profile_id, k, first(v ORDER BY coalesce(updated_at, created_at) DESC NULLS LAST, source, record_id) AS v
             FROM (SELECT profile_id, source, record_id, created_at, updated_at,
@@ -127,9 +151,19 @@ def refresh_golden(
 
     Returns (rows inserted or updated, rows deleted).
     """
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE id_golden AS {build_golden_sql(survivorship, record_profiles)}"
-    )
+    # Profiles are summarized in slices (by a hash of their id) of about GOLDEN_SLICE records
+    # each, so memory stays bounded however many records there are.
+    records = int(con.execute(f"SELECT count(*) FROM {record_profiles}").fetchall()[0][0])
+    slices = max(1, -(-records // GOLDEN_SLICE))
+    for i in range(slices):
+        part = record_profiles
+        if slices > 1:
+            part = f"(SELECT * FROM {record_profiles} WHERE hash(profile_id) % {slices} = {i})"
+        sql = build_golden_sql(survivorship, part, scoped=scope is not None or slices > 1)
+        if i == 0:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE id_golden AS {sql}")
+        else:
+            con.execute(f"INSERT INTO id_golden {sql}")
     cols = [c for c in GOLDEN_FIELDS] + [
         "external_ids",
         "sources",
@@ -138,10 +172,6 @@ def refresh_golden(
         "first_seen_at",
     ]
     same = " AND ".join(f"g.{c} IS NOT DISTINCT FROM n.{c}" for c in cols)
-    changed = con.execute(
-        f"""SELECT count(*) FROM id_golden n WHERE NOT EXISTS (
-            SELECT 1 FROM identity.golden_records g WHERE g.profile_id = n.profile_id AND {same})"""
-    ).fetchall()[0][0]
     in_scope = f"g.profile_id IN (SELECT profile_id FROM {scope}) AND " if scope else ""
     gone = con.execute(
         f"SELECT count(*) FROM identity.golden_records g WHERE {in_scope}g.profile_id NOT IN (SELECT profile_id FROM id_golden)"
@@ -150,6 +180,7 @@ def refresh_golden(
         f"""CREATE OR REPLACE TEMP TABLE id_golden_changed AS SELECT n.profile_id FROM id_golden n
         WHERE NOT EXISTS (SELECT 1 FROM identity.golden_records g WHERE g.profile_id = n.profile_id AND {same})"""
     )
+    changed = con.execute("SELECT count(*) FROM id_golden_changed").fetchall()[0][0]
     con.execute(
         f"DELETE FROM identity.golden_records g WHERE ({in_scope}g.profile_id NOT IN (SELECT profile_id FROM id_golden)) "
         "OR g.profile_id IN (SELECT profile_id FROM id_golden_changed)"

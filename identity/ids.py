@@ -83,16 +83,19 @@ def assign_ids(
     members: dict[int, list[int]] = defaultdict(list)
     for i, label in enumerate(labels):
         members[int(label)].append(i)
+    # Each record's previous profile id (looked up once; none at all on a first run).
+    before_of = [previous.get(key) for key in records] if previous else [None] * len(records)
     old_in_group: dict[int, Counter[str]] = {}
     old_groups: dict[str, Counter[int]] = defaultdict(Counter)
-    for label, idx in members.items():
-        counter: Counter[str] = Counter()
-        for i in idx:
-            pid = previous.get(records[i])
-            if pid is not None:
-                counter[pid] += 1
-                old_groups[pid][label] += 1
-        old_in_group[label] = counter
+    if previous:
+        for label, idx in members.items():
+            counter: Counter[str] = Counter()
+            for i in idx:
+                pid = before_of[i]
+                if pid is not None:
+                    counter[pid] += 1
+                    old_groups[pid][label] += 1
+            old_in_group[label] = counter
     first = {label: idx[0] for label, idx in members.items()}
     # Each old id goes to the group holding most of its records.
     claims: dict[int, list[str]] = defaultdict(list)
@@ -119,7 +122,7 @@ def assign_ids(
             taken.add(survivor)
             out.created.append(survivor)
             out.touched.add(survivor)
-            split_from = [p for p in old_in_group[label] if home.get(p) != label]
+            split_from = [p for p in old_in_group.get(label, ()) if home.get(p) != label]
             if split_from:
                 for p in sorted(split_from):
                     out.changes.append(Change("split", survivor, p))
@@ -127,8 +130,10 @@ def assign_ids(
             else:
                 out.changes.append(Change("new", survivor))
         out.group_ids[label] = survivor
+        if not previous:
+            continue
         for i in members[label]:
-            before = previous.get(records[i])
+            before = before_of[i]
             if before is None:
                 if pids:
                     out.changes.append(Change("join", survivor, None, records[i]))
@@ -136,7 +141,7 @@ def assign_ids(
             elif before != survivor and out.retired.get(before) != survivor:
                 out.changes.append(Change("move", survivor, before, records[i]))
                 out.touched.update((survivor, before))
-    live = set(records)
+    live = set(records) if previous else set()
     for key, pid in previous.items():
         if key not in live:
             out.changes.append(Change("remove", pid, None, key))

@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from identity.blocking import candidate_pairs_sql, exact_edges, mark_shared_identifiers
+from identity.blocking import (
+    block_table,
+    candidate_pairs_sql,
+    exact_edges,
+    mark_shared_identifiers,
+)
 from identity.cluster import Clustering, Edges, cluster
 from identity.config import ExactRule, IdentityConfig
 from identity.features import build_features
@@ -121,6 +126,7 @@ def resolve(
     table = con.sql(
         "SELECT a, b, identifier, value FROM id_exact_edges ORDER BY a, b, identifier"
     ).to_arrow_table()
+    con.execute("DROP TABLE id_exact_edges")
     idents = table.column("identifier").to_numpy(zero_copy_only=False)
     known = (
         np.array([i in exact_for for i in idents], dtype=bool) if len(idents) else np.zeros(0, bool)
@@ -146,7 +152,12 @@ def resolve(
             con,
             features,
             rule,
-            pairs_sql=candidate_pairs_sql(rule.block_on, within=scope),
+            pairs_sql=candidate_pairs_sql(
+                rule.block_on,
+                within=scope,
+                # (an incremental run's scope already materialized the blocks)
+                tables=[block_table(prio, i) for i in range(len(rule.block_on))] if scope else None,
+            ),
             params=(mode.params or {}).get(rule.name),
         )
         if scored.params is not None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from identity.blocking import block_sql, frontier_pairs_sql
+from identity.blocking import block_sql, block_table, frontier_pairs_sql
 from identity.config import ExactRule
 from identity.scoring import FeatureArrays, score_rule
 
@@ -85,7 +85,7 @@ def _fuzzy_partners(
         con.execute(
             "CREATE OR REPLACE TEMP TABLE id_frontier_pairs AS "
             + " UNION ".join(
-                frontier_pairs_sql(fields, f"id_block_{r}_{i}", "id_frontier")
+                frontier_pairs_sql(fields, block_table(r, i), "id_frontier")
                 for i, fields in enumerate(rule.block_on)
             )
         )
@@ -120,7 +120,9 @@ def compute_scope(
     for r, rule in enumerate(config.rules):
         if not isinstance(rule, ExactRule):
             for i, fields in enumerate(rule.block_on):
-                con.execute(f"CREATE OR REPLACE TEMP TABLE id_block_{r}_{i} AS {block_sql(fields)}")
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {block_table(r, i)} AS {block_sql(fields)}"
+                )
     changed, gone = _count(con, "id_changed"), _count(con, "id_gone")
     rounds = 0
     while _count(con, "id_frontier"):

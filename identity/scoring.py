@@ -12,7 +12,7 @@ import numpy as np
 
 from identity.blocking import candidate_pairs_sql
 from identity.compare import COMPARISONS, levels, similarity
-from identity.fellegi_sunter import FellegiSunter
+from identity.fellegi_sunter import FellegiSunter, decode_patterns, encode_patterns
 
 if TYPE_CHECKING:
     import duckdb
@@ -42,8 +42,9 @@ def _has_evidence(fields: list[str], g: np.ndarray) -> np.ndarray:
 
 
 class FeatureArrays:
-    """Feature columns as numpy object arrays indexed by ``rid`` (loaded once per run), of
-    every record or of the records whose rid ``rids_sql`` selects."""
+    """Feature columns indexed by ``rid`` (loaded once per run), of every record or of the
+    records whose rid ``rids_sql`` selects. Columns stay Arrow arrays; Python strings exist
+    only for the batch of pairs being compared, so memory stays bounded."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, rids_sql: str | None = None) -> None:
         columns = sorted({c.source_column for c in COMPARISONS.values()})
@@ -56,12 +57,13 @@ class FeatureArrays:
         self.rids: np.ndarray | None = (
             table.column("rid").to_numpy().astype(np.int64) if rids_sql else None
         )
-        self.arrays = {c: table.column(c).to_numpy(zero_copy_only=False) for c in columns}
+        self.arrays = {c: table.column(c).combine_chunks() for c in columns}
 
     def side(self, column: str, rids: np.ndarray) -> np.ndarray:
+        """The column's values (object array, None when missing) of records ``rids``."""
         if self.rids is not None:
             rids = np.searchsorted(self.rids, rids)
-        return self.arrays[column][rids]
+        return self.arrays[column].take(rids).to_numpy(zero_copy_only=False)
 
 
 @dataclass
@@ -105,10 +107,11 @@ def _learn(
     model: FellegiSunter,
     features: FeatureArrays,
     fields: list[str],
-    g: np.ndarray,
+    patterns: np.ndarray,
+    counts: np.ndarray,
     iterations: int,
 ) -> None:
-    """u from random record pairs, then EM over the candidate pairs."""
+    """u from random record pairs, then EM over the candidate pairs' patterns."""
     if features.n > 1:
         rng = np.random.default_rng(0)
         size = min(100_000, features.n * 4)
@@ -117,7 +120,7 @@ def _learn(
         if features.rids is not None:
             ra, rb = features.rids[ra], features.rids[rb]
         model.init_u(_gammas(features, fields, ra[keep], rb[keep]))
-    model.fit(g, iterations=iterations)
+    model.fit_patterns(patterns, counts, iterations=iterations)
 
 
 def _score_probabilistic(
@@ -127,46 +130,58 @@ def _score_probabilistic(
     pairs_sql: str,
     params: dict[str, object] | None,
 ) -> ScoredEdges:
+    """Pairs stream in batches, each reduced to its comparison pattern (one integer): EM,
+    the decision and the evidence then work on the few distinct patterns, not the pairs."""
     fields = [f for f in rule.compare if f in COMPARISONS]
-    parts_a, parts_b, parts_g = [], [], []
+    n_levels = [COMPARISONS[f].n_levels for f in fields]
+    parts_a, parts_b, parts_c = [], [], []
     for a, b in _pairs(con, pairs_sql):
         parts_a.append(a)
         parts_b.append(b)
-        parts_g.append(_gammas(features, fields, a, b))
+        parts_c.append(encode_patterns(_gammas(features, fields, a, b), n_levels))
     a = np.concatenate(parts_a) if parts_a else np.empty(0, np.int64)
     b = np.concatenate(parts_b) if parts_b else np.empty(0, np.int64)
-    g = np.concatenate(parts_g) if parts_g else np.empty((0, len(fields)), np.int8)
-    n_levels = [COMPARISONS[f].n_levels for f in fields]
+    codes = np.concatenate(parts_c) if parts_c else np.empty(0, np.int64)
+    unique, pattern_of, counts = np.unique(codes, return_inverse=True, return_counts=True)
+    patterns = decode_patterns(unique, n_levels)
     if params is not None and params.get("n_levels") == n_levels:
         model = FellegiSunter.from_params(params)
     else:
         model = FellegiSunter(n_levels, prior=max(rule.prior, 1e-3))
-        _learn(model, features, fields, g, rule.em_iterations)
-    prob = model.posterior(g) if len(g) else np.empty(0)
-    take = prob >= rule.threshold
+        _learn(model, features, fields, patterns, counts, rule.em_iterations)
+    prob = model.posterior(patterns) if len(patterns) else np.empty(0)
+    passes = prob >= rule.threshold
     if rule.require_evidence and any(f in EVIDENCE_LEVELS for f in fields):
-        take &= _has_evidence(fields, g)
-    evidence = []
-    for gamma, p in zip(g[take], prob[take], strict=True):
-        weights = model.match_weights(gamma)
-        evidence.append(
-            json.dumps(
-                {
-                    "match_probability": round(float(p), 6),
-                    "fields": {
-                        f: {"level": _level_name(f, int(lv)), "weight": round(w, 2)}
-                        for f, lv, w in zip(fields, gamma, weights, strict=True)
-                    },
-                }
-            )
+        passes &= _has_evidence(fields, patterns)
+    evidence_of = {}
+    for p in np.flatnonzero(passes).tolist():
+        weights = model.match_weights(patterns[p])
+        evidence_of[p] = json.dumps(
+            {
+                "match_probability": round(float(prob[p]), 6),
+                "fields": {
+                    f: {"level": _level_name(f, int(lv)), "weight": round(w, 2)}
+                    for f, lv, w in zip(fields, patterns[p], weights, strict=True)
+                },
+            }
         )
+    take = passes[pattern_of]
+    taken = pattern_of[take]
     summary = {
         "lambda": model.prior,
         "iterations": model.iterations_run,
         "m": {f: [round(x, 4) for x in model.m[i]] for i, f in enumerate(fields)},
         "u": {f: [round(x, 6) for x in model.u[i]] for i, f in enumerate(fields)},
     }
-    return ScoredEdges(a[take], b[take], prob[take], evidence, len(g), summary, model.to_params())
+    return ScoredEdges(
+        a[take],
+        b[take],
+        prob[taken],
+        [evidence_of[p] for p in taken.tolist()],
+        len(codes),
+        summary,
+        model.to_params(),
+    )
 
 
 def _score_fuzzy(
