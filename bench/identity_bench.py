@@ -1,9 +1,13 @@
 """Identity resolution benchmark: quality and speed on labelled customer records.
 
-    python bench/identity_bench.py --records 100000 [--splink] [--incremental]
+    python bench/identity_bench.py --demo 100000 [--splink]   # the issue's measure (cdp demo)
     python bench/identity_bench.py --data DIR      # a demo project with a ground-truth file
+    python bench/identity_bench.py --records 100000 [--splink] [--incremental]
 
-Without ``--data`` it generates people and their records across four source kinds (shop,
+``--demo N`` writes a ``cdp demo`` project of about N customer records (into ``--data DIR``
+when given, else a cache folder reused while its size and seed match), loads its sources
+(``cdp sync --only sources``) and measures against its ``truth/records.csv``. With
+``--records`` it generates people and their records across four source kinds (shop,
 crm, email, social) with realistic variation: case and spacing, phone formats, Gmail dots and
 +tags, typos, nicknames, missing fields, shared household emails and junk placeholders.
 
@@ -300,6 +304,38 @@ def load_demo(folder: Path) -> tuple[list[dict], dict[int, str]]:
     return records, households
 
 
+#: ``cdp demo`` writes about this many customer records per person (shop accounts and orders,
+#: CRM contacts, Mailchimp members, Facebook leads and fans).
+DEMO_RECORDS_PER_PERSON = 3.0
+
+
+def build_demo(folder: Path, records: int, seed: int) -> Path:
+    """A ``cdp demo`` project of about ``records`` customer records with its sources loaded
+    (what ``cdp demo DIR --customers N --no-sync`` then ``cdp sync --only sources`` make);
+    reused when ``folder`` already holds one of that size and seed."""
+    from datetime import date
+
+    from cdp.cli.demo import _prepare_target
+    from cdp.config import load_project
+    from cdp.demo import write_demo
+    from cdp.run import run_sync
+
+    people = max(100, round(records / DEMO_RECORDS_PER_PERSON))
+    stamp = folder / ".bench-demo"
+    wanted = f"people={people} seed={seed}"
+    if stamp.exists() and stamp.read_text(encoding="utf-8") == wanted:
+        return folder
+    started = time.perf_counter()
+    _prepare_target(folder, force=False)  # an earlier demo goes, warehouse and all
+    write_demo(folder, people, seed=seed, as_of=date(2026, 3, 1))
+    run = run_sync(load_project(folder), only=["sources"], command="identity_bench --demo")
+    if run.status != "succeeded":
+        raise SystemExit(f"loading the demo's sources: {run.status}")
+    stamp.write_text(wanted, encoding="utf-8")
+    print(f"demo of {people:,} people written and loaded in {time.perf_counter() - started:.0f}s")
+    return folder
+
+
 def load_staging(con, records: list[dict]) -> None:  # type: ignore[no-untyped-def]
     import pyarrow as pa
 
@@ -556,6 +592,13 @@ def main(argv: list[str] | None = None) -> None:
         "--data", type=Path, help="a demo project folder (cdp demo) with truth/records.csv"
     )
     parser.add_argument(
+        "--demo",
+        type=int,
+        metavar="N",
+        help="build a cdp demo project of about N customer records (in --data DIR, else a "
+        "cache folder) and measure on it",
+    )
+    parser.add_argument(
         "--fuzzy",
         choices=["fs", "hand", "both"],
         default="fs",
@@ -564,7 +607,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     households: dict[int, str] = {}
-    if args.data:
+    if args.demo:
+        folder = args.data or Path(tempfile.gettempdir()) / f"cdp-identity-bench-demo-{args.demo}"
+        records, households = load_demo(build_demo(folder, args.demo, args.seed))
+    elif args.data:
         records, households = load_demo(args.data)
     else:
         records = generate(args.records, args.seed)

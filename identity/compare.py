@@ -21,18 +21,42 @@ __all__ = [
 ]
 
 
+def _forms(name: str) -> frozenset[str]:
+    """Every written form of the names ``name`` may stand for (tony -> anthony, tony)."""
+    from identity.nicknames import NAME_FORMS, NAME_GROUPS
+
+    out: set[str] = {name}
+    for canonical in NAME_GROUPS.get(name, ()):
+        out |= NAME_FORMS[canonical]
+    return frozenset(out)
+
+
 @lru_cache(maxsize=262144)
 def names_compatible(a: str, b: str) -> bool:
-    """Whether two normalized first names may belong to one person (same, nickname-folded,
-    one a prefix of the other, or a likely typo)."""
+    """Whether two normalized first names may belong to one person: the same, one a prefix of
+    the other, nicknames of one name (Kathy, Kathleen), a likely typo, or a typo of a
+    nickname (Tonny, Anthony)."""
     if a == b:
         return True
     if a.startswith(b) or b.startswith(a):
         return True
     from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-    return JaroWinkler.normalized_similarity(a, b) >= 0.88 or (
-        min(len(a), len(b)) >= 4 and DamerauLevenshtein.distance(a, b) <= 1
+    from identity.nicknames import NAME_GROUPS
+
+    if not NAME_GROUPS.get(a, {a}).isdisjoint(NAME_GROUPS.get(b, {b})):
+        return True
+    if JaroWinkler.normalized_similarity(a, b) >= 0.88:
+        return True
+    # A dropped, doubled or swapped letter away from a form of the other name. Not a changed
+    # letter (Rick and Mick, Tim and Tom are different people's names), and never form
+    # against form (Mandy and Sandy).
+    return any(
+        min(len(x), len(y)) >= 4
+        and DamerauLevenshtein.distance(x, y) == 1
+        and (len(x) != len(y) or sorted(x) == sorted(y))
+        for x, forms in ((a, _forms(b)), (b, _forms(a)))
+        for y in forms
     )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from identity import normalize as nz
+from identity.compare import first_names_compatible
 from identity.junk import is_junk
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
     from identity.config import IdentityConfig
 
-__all__ = ["CACHE_TABLE", "FEATURES_DDL", "FEATURES_TABLE", "build_features"]
+__all__ = ["CACHE_TABLE", "FEATURES_DDL", "FEATURES_TABLE", "build_features", "build_names"]
 
 CACHE_TABLE = "identity.normalized_values"
 
@@ -279,5 +280,80 @@ def build_features(
                        WHERE j.identifier = id_keys.identifier AND j.value = id_keys.value))"""
     )
     con.unregister("id_junk")
+    build_names(con)
     count = con.execute("SELECT count(*) FROM id_features").fetchall()[0][0]
     return int(count)
+
+
+def build_names(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``id_names(rid, written, canon)``: the first name of each record the guards
+    compare (as written and nickname-folded), for a record without one the given name its
+    email address spells (:func:`identity.normalize.first_name_from_email`), so that a
+    nameless newsletter signup on ``mary.vanburen@`` cannot join Thomas Van Buren."""
+    import pyarrow as pa
+
+    rows = con.execute(
+        """SELECT DISTINCT email_local, last_name FROM id_features
+        WHERE first_canon IS NULL AND email_local IS NOT NULL"""
+    ).fetchall()
+    guesses = [(local, last, nz.first_name_from_email(local, last)) for local, last in rows]
+    guesses = [g for g in guesses if g[2] is not None]
+    con.register(
+        "id_name_guesses",
+        pa.table(
+            {
+                "email_local": [g[0] for g in guesses],
+                "last_name": [g[1] for g in guesses],
+                "written": [g[2] for g in guesses],
+                "canon": [nz.canonical_first_name(g[2]) for g in guesses],
+            },
+            schema=pa.schema(
+                [(c, pa.string()) for c in ("email_local", "last_name", "written", "canon")]
+            ),
+        ),
+    )
+    # A record on an address that spells somebody else's name (Sarah Perez ordering with
+    # kenneth.perez@) is on a household inbox: its email identifies it only with that name.
+    # (Only addresses that do not contain the record's own first name need a look.)
+    rows = con.execute(
+        """SELECT DISTINCT email_local, last_name, split_part(first_name, ' ', 1), first_canon
+        FROM id_features WHERE first_canon IS NOT NULL AND email_local IS NOT NULL
+        AND NOT contains(email_local, first_canon)
+        AND NOT contains(email_local, split_part(first_name, ' ', 1))"""
+    ).fetchall()
+    foreign = []
+    for local, last, written, canon in rows:
+        spelt = nz.first_name_from_email(local, last)
+        if spelt and not first_names_compatible(
+            (written, canon), (spelt, nz.canonical_first_name(spelt) or spelt)
+        ):
+            foreign.append((local, last, written))
+    if foreign:
+        con.register(
+            "id_foreign_emails",
+            pa.table(
+                {
+                    "email_local": [f[0] for f in foreign],
+                    "last_name": pa.array([f[1] for f in foreign], pa.string()),
+                    "written": [f[2] for f in foreign],
+                }
+            ),
+        )
+        con.execute(
+            """UPDATE id_keys SET value = id_keys.value || ' & first_name=' || f.first_canon
+            FROM id_features f, id_foreign_emails x
+            WHERE id_keys.identifier = 'email' AND f.rid = id_keys.rid
+            AND x.email_local = f.email_local AND x.last_name IS NOT DISTINCT FROM f.last_name
+            AND x.written = split_part(f.first_name, ' ', 1)"""
+        )
+        con.unregister("id_foreign_emails")
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE id_names AS
+        SELECT rid, split_part(first_name, ' ', 1) AS written, first_canon AS canon
+        FROM id_features WHERE first_canon IS NOT NULL
+        UNION ALL
+        SELECT f.rid, g.written, g.canon FROM id_features f JOIN id_name_guesses g
+            ON g.email_local = f.email_local AND g.last_name IS NOT DISTINCT FROM f.last_name
+        WHERE f.first_canon IS NULL"""
+    )
+    con.unregister("id_name_guesses")

@@ -13,13 +13,14 @@ import unicodedata
 from datetime import date, datetime
 from functools import lru_cache
 
-from identity.nicknames import NICKNAMES
+from identity.nicknames import GIVEN_NAMES, NICKNAMES
 
 __all__ = [
     "DEFAULT_REGION",
     "canonical_first_name",
     "clean_name",
     "email_match_key",
+    "first_name_from_email",
     "normalize_city",
     "normalize_country",
     "normalize_date_of_birth",
@@ -210,6 +211,55 @@ def canonical_first_name(value: str | None) -> str | None:
         return None
     first = tokens[0]
     return NICKNAMES.get(first, first)
+
+
+def first_name_from_email(local: str | None, last_name: str | None = None) -> str | None:
+    """The given name an email address's local part spells, or None when it spells none or
+    several: ``mary.vanburen`` / ``vanburen.mary`` (last name ``van buren``) -> ``mary``,
+    ``donnabrown65`` -> ``donna``, ``kevin.wood27`` -> ``kevin``, ``jsmith`` (last name
+    ``smith``) -> the initial ``j``; ``info`` -> None.
+
+    Whose inbox it is tells a household's members apart (the guards use it for a record
+    without a first name, and to notice a record on someone else's address).
+    Only common given names count (:data:`identity.nicknames.GIVEN_NAMES`); a part equal to
+    the record's last name is its last name.
+    """
+    if not local:
+        return None
+    own_last = (last_name or "").replace(" ", "") or None
+    found: set[str] = set()
+    written: dict[str, str] = {}
+    for token in re.split(r"[^a-z]+", local.lower()):
+        if len(token) < 3 or token == own_last:
+            continue
+        if token in GIVEN_NAMES:
+            hits = [token]
+        else:
+            # first+last or last+first run together: the longest given name at either end,
+            # the rest the last name (or, when it is unknown, at least three letters).
+            hits = []
+            for i in range(len(token) - 3, 2, -1):
+                head, tail = token[:i], token[i:]
+                if head in GIVEN_NAMES and (tail == own_last or own_last is None):
+                    hits.append(head)
+                    break
+            for i in range(3, len(token) - 2):
+                head, tail = token[:i], token[i:]
+                if tail in GIVEN_NAMES and (head == own_last or own_last is None):
+                    hits.append(tail)
+                    break
+        for hit in hits:
+            canon = NICKNAMES.get(hit, hit)
+            found.add(canon)
+            written.setdefault(canon, hit)
+    if len(found) == 1:
+        return written[found.pop()]
+    if not found and own_last:
+        letters = re.sub(r"[^a-z]+", "", local.lower())
+        for initial in (letters[:1], letters[-1:]):
+            if letters in (initial + own_last, own_last + initial):
+                return initial  # jsmith / smithj: J. Smith
+    return None
 
 
 def normalize_postcode(value: str | None, country: str | None = None) -> str | None:

@@ -185,3 +185,30 @@ def test_north_american_fast_path_agrees_with_phonenumbers(number: int, prefix: 
     except phonenumbers.NumberParseException:
         expected = None
     assert normalize_phone(text, "US") == expected
+
+
+def test_first_name_from_email() -> None:
+    from identity.normalize import first_name_from_email as spelt
+
+    assert spelt("vanburen.mary", "van buren") == "mary"
+    assert spelt("donnabrown65") == "donna"
+    assert spelt("kevin.wood27", "wood") == "kevin"
+    assert spelt("christinehall00", "hall") == "christine"
+    assert spelt("jsmith", "smith") == "j"
+    assert spelt("jsmith") is None
+    assert spelt("thomas.james") is None  # which is the first name?
+    assert spelt("pierre.martin", "martin") == "pierre"
+    assert spelt("info") is None
+    assert spelt(None) is None
+
+
+def test_names_compatible_knows_nicknames_and_their_slips() -> None:
+    from identity.compare import names_compatible
+
+    for a, b in [("kathy", "kathleen"), ("kathy", "katherine"), ("uschi", "ursula"),
+                 ("tonny", "anthony"), ("ktae", "katherine"), ("basti", "sebastian"),
+                 ("chris", "christine"), ("bob", "robert")]:  # fmt: skip
+        assert names_compatible(a, b) and names_compatible(b, a), (a, b)
+    for a, b in [("mike", "rick"), ("tom", "timothy"), ("mandy", "sandy"),
+                 ("amanda", "alexandra"), ("mary", "margaret"), ("thomas", "mary")]:  # fmt: skip
+        assert not names_compatible(a, b) and not names_compatible(b, a), (a, b)
