@@ -6,6 +6,7 @@ side is missing, 0 for different, and higher levels for closer agreement, the to
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -65,12 +66,15 @@ def first_names_compatible(a: tuple[str, str], b: tuple[str, str]) -> bool:
     return names_compatible(a[1], b[1]) or names_compatible(a[0], b[0])
 
 
+_DIGITS = re.compile(r"\D")
+
+
 @dataclass(frozen=True)
 class Comparison:
     field: str
     """Feature column compared (``first_name`` compares the nickname-folded ``first_canon``)."""
     scorer: str
-    """``jaro_winkler`` | ``token_set`` | ``levenshtein`` | ``exact``"""
+    """``jaro_winkler`` | ``token_set`` | ``levenshtein`` | ``one_slip`` | ``exact``"""
     thresholds: tuple[float, ...]
     """Similarity needed for levels 1..n-1 (ascending); level n is exact equality."""
     column: str = ""
@@ -94,6 +98,7 @@ COMPARISONS: dict[str, Comparison] = {
         Comparison("postcode", "levenshtein", (0.8,)),
         Comparison("city", "jaro_winkler", (0.9,)),
         Comparison("email_local", "jaro_winkler", (0.88,)),
+        Comparison("email", "one_slip", (1.0,)),
         Comparison("phone", "exact", ()),
     )
 }
@@ -102,7 +107,7 @@ COMPARISONS: dict[str, Comparison] = {
 def similarity(scorer: str, left: list[str], right: list[str]) -> np.ndarray:
     """Similarity in 0..1 of each pair ``left[i], right[i]`` (both non-empty)."""
     from rapidfuzz import fuzz, process
-    from rapidfuzz.distance import JaroWinkler, Levenshtein
+    from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Levenshtein
 
     if scorer == "jaro_winkler":
         return process.cpdist(left, right, scorer=JaroWinkler.normalized_similarity, workers=-1)
@@ -110,6 +115,16 @@ def similarity(scorer: str, left: list[str], right: list[str]) -> np.ndarray:
         return process.cpdist(left, right, scorer=Levenshtein.normalized_similarity, workers=-1)
     if scorer == "token_set":
         return process.cpdist(left, right, scorer=fuzz.token_set_ratio, workers=-1) / 100.0
+    if scorer == "one_slip":
+        # 1 when one letter was dropped, added, changed or swapped (mrgan.samuel@, gmial.com);
+        # digits must agree: jsmith1@ and jsmith2@ are two people.
+        slips = process.cpdist(left, right, scorer=DamerauLevenshtein.distance, workers=-1)
+        return np.array(
+            [
+                float(d <= 1 and _DIGITS.sub("", a) == _DIGITS.sub("", b))
+                for d, a, b in zip(slips.tolist(), left, right, strict=True)
+            ]
+        )
     return np.array([a == b for a, b in zip(left, right, strict=True)], dtype=float)
 
 

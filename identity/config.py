@@ -48,6 +48,7 @@ FUZZY_FIELDS = (
     "postcode",
     "city",
     "email_local",
+    "email",
     "phone",
 )
 
@@ -94,6 +95,7 @@ class ProbabilisticRule(_Model):
             ["first_name", "date_of_birth"],
             ["last_name", "date_of_birth"],
             ["first_name", "street"],
+            ["email_local"],
         ]
     )
     compare: list[str] = Field(default_factory=lambda: list(FUZZY_FIELDS))

@@ -323,7 +323,7 @@ def build_names(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     foreign = []
     for local, last, written, canon in rows:
-        spelt = nz.first_name_from_email(local, last)
+        spelt = nz.first_name_from_email(local, last, strict=True)
         if spelt and not first_names_compatible(
             (written, canon), (spelt, nz.canonical_first_name(spelt) or spelt)
         ):

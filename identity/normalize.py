@@ -213,16 +213,19 @@ def canonical_first_name(value: str | None) -> str | None:
     return NICKNAMES.get(first, first)
 
 
-def first_name_from_email(local: str | None, last_name: str | None = None) -> str | None:
+def first_name_from_email(
+    local: str | None, last_name: str | None = None, *, strict: bool = False
+) -> str | None:
     """The given name an email address's local part spells, or None when it spells none or
     several: ``mary.vanburen`` / ``vanburen.mary`` (last name ``van buren``) -> ``mary``,
     ``donnabrown65`` -> ``donna``, ``kevin.wood27`` -> ``kevin``, ``jsmith`` (last name
     ``smith``) -> the initial ``j``; ``info`` -> None.
 
     Whose inbox it is tells a household's members apart (the guards use it for a record
-    without a first name, and to notice a record on someone else's address).
-    Only common given names count (:data:`identity.nicknames.GIVEN_NAMES`); a part equal to
-    the record's last name is its last name.
+    without a first name, and to notice a record on someone else's address). Only common
+    given names count (:data:`identity.nicknames.GIVEN_NAMES`); a part equal to the record's
+    last name is its last name. ``strict``: a name run together with more letters counts only
+    beside the record's own last name (``omcdonald`` spells no Donald).
     """
     if not local:
         return None
@@ -232,21 +235,18 @@ def first_name_from_email(local: str | None, last_name: str | None = None) -> st
     for token in re.split(r"[^a-z]+", local.lower()):
         if len(token) < 3 or token == own_last:
             continue
+        hits = []
         if token in GIVEN_NAMES:
-            hits = [token]
-        else:
-            # first+last or last+first run together: the longest given name at either end,
-            # the rest the last name (or, when it is unknown, at least three letters).
-            hits = []
-            for i in range(len(token) - 3, 2, -1):
-                head, tail = token[:i], token[i:]
-                if head in GIVEN_NAMES and (tail == own_last or own_last is None):
-                    hits.append(head)
-                    break
-            for i in range(3, len(token) - 2):
-                head, tail = token[:i], token[i:]
-                if tail in GIVEN_NAMES and (head == own_last or own_last is None):
-                    hits.append(tail)
+            hits.append(token)
+        elif own_last and token.endswith(own_last) and token[: -len(own_last)] in GIVEN_NAMES:
+            hits.append(token[: -len(own_last)])  # donnabrown
+        elif own_last and token.startswith(own_last) and token[len(own_last) :] in GIVEN_NAMES:
+            hits.append(token[len(own_last) :])  # browndonna
+        elif not own_last and not strict:
+            # The longest given name at the start, at least four letters of surname after.
+            for i in range(len(token) - 4, 2, -1):
+                if token[:i] in GIVEN_NAMES:
+                    hits.append(token[:i])
                     break
         for hit in hits:
             canon = NICKNAMES.get(hit, hit)

@@ -212,3 +212,11 @@ def test_names_compatible_knows_nicknames_and_their_slips() -> None:
     for a, b in [("mike", "rick"), ("tom", "timothy"), ("mandy", "sandy"),
                  ("amanda", "alexandra"), ("mary", "margaret"), ("thomas", "mary")]:  # fmt: skip
         assert not names_compatible(a, b) and not names_compatible(b, a), (a, b)
+
+
+def test_one_slip_emails() -> None:
+    from identity.compare import similarity
+
+    left = ["mrgan.samuel@shaw.ca", "amy@outlok.com", "jsmith1@gmail.com", "ann@x.com"]
+    right = ["morgan.samuel@shaw.ca", "amy@outlook.com", "jsmith2@gmail.com", "bob@x.com"]
+    assert similarity("one_slip", left, right).tolist() == [1.0, 1.0, 0.0, 0.0]
