@@ -150,11 +150,9 @@ class Survivorship(_Model):
 class IdentityConfig(_Model):
     rules: list[Rule] = Field(default_factory=lambda: list(DEFAULT_RULES))
     limits: dict[str, int] = Field(
-        default_factory=lambda: {
-            "shopify_customer_id": 1,
-            "hubspot_contact_id": 1,
-            "date_of_birth": 1,
-        },
+        # No HubSpot limit: a CRM holds the same person twice (once with a work email, once
+        # with a personal one) often enough, and merging those is what resolution is for.
+        default_factory=lambda: {"shopify_customer_id": 1, "date_of_birth": 1},
         description="identifier -> most distinct values one profile may hold",
     )
     blocklist: dict[str, list[str]] = Field(
