@@ -23,7 +23,14 @@ if TYPE_CHECKING:
 
     from identity.config import IdentityConfig
 
-__all__ = ["CACHE_TABLE", "FEATURES_DDL", "FEATURES_TABLE", "build_features", "build_names"]
+__all__ = [
+    "CACHE_TABLE",
+    "FEATURES_DDL",
+    "FEATURES_TABLE",
+    "build_features",
+    "build_names",
+    "cache_kind",
+]
 
 CACHE_TABLE = "identity.normalized_values"
 
@@ -59,6 +66,16 @@ def _email(raw: str, region: str) -> str | None:
 def _phone(raw: str, region: str) -> str | None:
     phone = nz.normalize_phone(raw, region.lstrip("@") or None)
     return None if is_junk("phone", phone) else phone
+
+
+#: Bumped whenever a normalizer's output changes (nicknames, email folding): cached values of
+#: an older version are stale, so the cache keys each kind with it.
+NORMALIZERS_VERSION = 2
+
+
+def cache_kind(kind: str) -> str:
+    """The cache's key of normalized values of ``kind`` (kinds of KINDS)."""
+    return f"{kind}/v{NORMALIZERS_VERSION}"
 
 
 #: kind -> (raw column, region column or None, normalizer(raw, region))
@@ -101,7 +118,7 @@ def _fill_cache(
             WHERE c."{column}" IS NOT NULL AND NOT EXISTS (
                 SELECT 1 FROM {cache} n WHERE n.kind = ? AND n.raw = CAST(c."{column}" AS VARCHAR)
                 AND n.region = {region})""",
-            [kind],
+            [cache_kind(kind)],
         ).fetchall()
         if not rows:
             continue
@@ -112,7 +129,7 @@ def _fill_cache(
             values.append(None if value in extra else value)
         batch = pa.table(
             {
-                "kind": pa.array([kind] * len(rows), pa.string()),
+                "kind": pa.array([cache_kind(kind)] * len(rows), pa.string()),
                 "raw": pa.array([r[0] for r in rows], pa.string()),
                 "region": pa.array([r[1] for r in rows], pa.string()),
                 "value": pa.array(values, pa.string()),
@@ -129,7 +146,7 @@ def _join(kind: str, config: IdentityConfig) -> str:
     column, region_col, _ = KINDS[kind]
     region = _region_sql(region_col, config.default_region)
     return (
-        f"LEFT JOIN {{cache}} n_{kind} ON n_{kind}.kind = '{kind}' "
+        f"LEFT JOIN {{cache}} n_{kind} ON n_{kind}.kind = '{cache_kind(kind)}' "
         f'AND n_{kind}.raw = CAST(c."{column}" AS VARCHAR) AND n_{kind}.region = {region}'
     )
 
@@ -176,6 +193,10 @@ def build_features(
     """
     con.execute(CACHE_DDL)
     cache = CACHE_TABLE
+    if not plan:  # values an older normalizer wrote
+        con.execute(
+            f"DELETE FROM {CACHE_TABLE} WHERE kind NOT LIKE 'ext:%' AND kind NOT LIKE '%/v{NORMALIZERS_VERSION}'"
+        )
     if plan:  # compute, but leave the warehouse as it is
         con.execute(f"CREATE OR REPLACE TEMP TABLE id_cache AS SELECT * FROM {CACHE_TABLE}")
         cache = "id_cache"

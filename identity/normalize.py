@@ -21,6 +21,7 @@ __all__ = [
     "clean_name",
     "email_match_key",
     "first_name_from_email",
+    "provider_domain",
     "normalize_city",
     "normalize_country",
     "normalize_date_of_birth",
@@ -48,6 +49,18 @@ _PLUS_TAG_DOMAINS = _GMAIL_DOMAINS | {
 }  # fmt: skip
 #: Yahoo uses '-' for disposable addresses.
 _DASH_TAG_DOMAINS = {"yahoo.com", "ymail.com", "rocketmail.com"}
+#: Mailbox providers people mistype (gmial.com, hotmial.com, outlok.com); a domain one slip
+#: from exactly one of them, and not a provider itself, is read as that provider for matching.
+_PROVIDERS = frozenset({
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "yahoo.de", "ymail.com",
+    "hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.de", "outlook.com", "outlook.de",
+    "outlook.fr", "live.com", "msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "mail.com",
+    "email.com", "gmx.de", "gmx.net", "gmx.com", "web.de", "t-online.de", "orange.fr", "free.fr",
+    "laposte.net", "sfr.fr", "wanadoo.fr", "proton.me", "protonmail.com", "comcast.net",
+    "verizon.net", "att.net", "sbcglobal.net", "btinternet.com", "sky.com", "bigpond.com",
+    "shaw.ca", "rogers.com", "ziggo.nl", "kpnmail.nl", "zoho.com", "fastmail.com", "yandex.ru",
+    "mail.ru", "qq.com", "163.com", "naver.com", "rediffmail.com",
+})  # fmt: skip
 #: The provider folding rules of :func:`email_match_key`, for code that must apply them in bulk.
 GMAIL_DOMAINS = frozenset(_GMAIL_DOMAINS)
 PLUS_TAG_DOMAINS = frozenset(_PLUS_TAG_DOMAINS)
@@ -84,11 +97,13 @@ def email_match_key(value: str | None) -> str | None:
 
     Gmail ignores dots and ``+tags`` (and googlemail.com is gmail.com); most large providers
     drop ``+tags``; Yahoo drops ``-tags``. ``J.Doe+shop@GoogleMail.com`` -> ``jdoe@gmail.com``.
+    A mistyped provider is read as the provider (``ann@gmial.com`` -> ``ann@gmail.com``).
     """
     email = normalize_email(value)
     if email is None:
         return None
     local, _, domain = email.rpartition("@")
+    domain = provider_domain(domain)
     if domain in _PLUS_TAG_DOMAINS:
         local = local.split("+", 1)[0]
     if domain in _DASH_TAG_DOMAINS:
@@ -96,6 +111,18 @@ def email_match_key(value: str | None) -> str | None:
     if domain in _GMAIL_DOMAINS:
         local, domain = local.replace(".", ""), "gmail.com"
     return f"{local}@{domain}" if local else None
+
+
+@lru_cache(maxsize=65536)
+def provider_domain(domain: str) -> str:
+    """``domain``, or the mailbox provider it mistypes (``gmial.com``, ``gmail.con`` ->
+    ``gmail.com``): one dropped, added, changed or swapped letter from exactly one provider."""
+    if domain in _PROVIDERS or "." not in domain:
+        return domain
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    near = [p for p in _PROVIDERS if DamerauLevenshtein.distance(domain, p, score_cutoff=1) <= 1]
+    return near[0] if len(near) == 1 else domain
 
 
 @lru_cache(maxsize=65536)

@@ -220,3 +220,14 @@ def test_one_slip_emails() -> None:
     left = ["mrgan.samuel@shaw.ca", "amy@outlok.com", "jsmith1@gmail.com", "ann@x.com"]
     right = ["morgan.samuel@shaw.ca", "amy@outlook.com", "jsmith2@gmail.com", "bob@x.com"]
     assert similarity("one_slip", left, right).tolist() == [1.0, 1.0, 0.0, 0.0]
+
+
+def test_mistyped_providers_match_the_provider() -> None:
+    from identity.normalize import email_match_key, provider_domain
+
+    assert email_match_key("Ann.Lee@gmial.com") == "annlee@gmail.com"
+    assert provider_domain("outlok.com") == "outlook.com"
+    assert provider_domain("hotmial.com") == "hotmail.com"
+    # real providers and unknown domains stay as written
+    for domain in ("mail.com", "email.com", "ymail.com", "gmx.de", "acme.com"):
+        assert provider_domain(domain) == domain
