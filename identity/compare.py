@@ -116,12 +116,18 @@ def similarity(scorer: str, left: list[str], right: list[str]) -> np.ndarray:
     if scorer == "token_set":
         return process.cpdist(left, right, scorer=fuzz.token_set_ratio, workers=-1) / 100.0
     if scorer == "one_slip":
-        # 1 when one letter was dropped, added, changed or swapped (mrgan.samuel@, gmial.com);
-        # digits must agree: jsmith1@ and jsmith2@ are two people.
+        # 1 when one letter of the local part was dropped, added, changed or swapped
+        # (mrgan.samuel@): at the same domain (jsmith@gmail.com and jsmith@mail.com are two
+        # mailboxes; mistyped providers are folded by email_match_key), with the same digits
+        # (jsmith1@ and jsmith2@ are two people).
         slips = process.cpdist(left, right, scorer=DamerauLevenshtein.distance, workers=-1)
         return np.array(
             [
-                float(d <= 1 and _DIGITS.sub("", a) == _DIGITS.sub("", b))
+                float(
+                    d <= 1
+                    and a.rpartition("@")[2] == b.rpartition("@")[2]
+                    and _DIGITS.sub("", a) == _DIGITS.sub("", b)
+                )
                 for d, a, b in zip(slips.tolist(), left, right, strict=True)
             ]
         )

@@ -105,9 +105,10 @@ class ProbabilisticRule(_Model):
     require_evidence: bool = Field(
         default=True,
         description="Link only pairs that agree on more than names and place: a date of birth, "
-        "street, email local part or phone must match too, two of them when the last names "
-        "clearly differ (namesakes in one postcode, or one first name and birthday, are "
-        "common in large data sets).",
+        "the email (or one slip of its local part), the phone, or the street with alike first "
+        "names must match too, two of them when the last names clearly differ (namesakes in one "
+        "postcode, or one first name and birthday, are common in large data sets; an email "
+        "local part like john.smith says no more than the names).",
     )
 
 

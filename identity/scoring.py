@@ -25,7 +25,7 @@ BATCH_SIZE = 200_000
 _LEVEL_NAMES = {-1: "missing", 0: "different"}
 #: Fields that tell namesakes apart, and the comparison level each must reach to count as
 #: evidence beyond names and place (a street needs more than shared words like "Oak St").
-EVIDENCE_LEVELS = {"date_of_birth": 1, "street": 2, "email_local": 2, "email": 1, "phone": 1}
+EVIDENCE_LEVELS = {"date_of_birth": 1, "street": 2, "email": 1, "phone": 1}
 
 
 #: Evidence that only counts when both first names are known and alike: a shared street is

@@ -217,9 +217,9 @@ def test_names_compatible_knows_nicknames_and_their_slips() -> None:
 def test_one_slip_emails() -> None:
     from identity.compare import similarity
 
-    left = ["mrgan.samuel@shaw.ca", "amy@outlok.com", "jsmith1@gmail.com", "ann@x.com"]
-    right = ["morgan.samuel@shaw.ca", "amy@outlook.com", "jsmith2@gmail.com", "bob@x.com"]
-    assert similarity("one_slip", left, right).tolist() == [1.0, 1.0, 0.0, 0.0]
+    left = ["mrgan.samuel@shaw.ca", "jsmith@mail.com", "jsmith1@gmail.com", "ann@x.com"]
+    right = ["morgan.samuel@shaw.ca", "jsmith@gmail.com", "jsmith2@gmail.com", "bob@x.com"]
+    assert similarity("one_slip", left, right).tolist() == [1.0, 0.0, 0.0, 0.0]
 
 
 def test_mistyped_providers_match_the_provider() -> None:
