@@ -67,6 +67,13 @@ def first_names_compatible(a: tuple[str, str], b: tuple[str, str]) -> bool:
 
 
 _DIGITS = re.compile(r"\D")
+_NUMBER = re.compile(r"\d+")
+
+
+def _house(street: str) -> str | None:
+    """The house number of a normalized street line (its first number), or None."""
+    found = _NUMBER.search(street)
+    return found.group() if found else None
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,8 @@ class Comparison:
     field: str
     """Feature column compared (``first_name`` compares the nickname-folded ``first_canon``)."""
     scorer: str
-    """``jaro_winkler`` | ``token_set`` | ``levenshtein`` | ``one_slip`` | ``exact``"""
+    """``jaro_winkler`` | ``token_set`` | ``street`` (token set, 0 when the house numbers differ)
+    | ``levenshtein`` | ``one_slip`` | ``exact``"""
     thresholds: tuple[float, ...]
     """Similarity needed for levels 1..n-1 (ascending); level n is exact equality."""
     column: str = ""
@@ -94,7 +102,7 @@ COMPARISONS: dict[str, Comparison] = {
         Comparison("first_name", "jaro_winkler", (0.8, 0.92), column="first_canon"),
         Comparison("last_name", "jaro_winkler", (0.8, 0.92)),
         Comparison("date_of_birth", "levenshtein", (0.75,)),
-        Comparison("street", "token_set", (0.7, 0.9)),
+        Comparison("street", "street", (0.7, 0.9)),
         Comparison("postcode", "levenshtein", (0.8,)),
         Comparison("city", "jaro_winkler", (0.9,)),
         Comparison("email_local", "jaro_winkler", (0.88,)),
@@ -113,8 +121,12 @@ def similarity(scorer: str, left: list[str], right: list[str]) -> np.ndarray:
         return process.cpdist(left, right, scorer=JaroWinkler.normalized_similarity, workers=-1)
     if scorer == "levenshtein":
         return process.cpdist(left, right, scorer=Levenshtein.normalized_similarity, workers=-1)
-    if scorer == "token_set":
-        return process.cpdist(left, right, scorer=fuzz.token_set_ratio, workers=-1) / 100.0
+    if scorer in ("token_set", "street"):
+        sim = process.cpdist(left, right, scorer=fuzz.token_set_ratio, workers=-1) / 100.0
+        if scorer == "street":
+            # Two house numbers make two addresses, however alike the street names.
+            sim[[_house(a) != _house(b) for a, b in zip(left, right, strict=True)]] = 0.0
+        return sim
     if scorer == "one_slip":
         # 1 when one letter of the local part was dropped, added, changed or swapped
         # (mrgan.samuel@): at the same domain (jsmith@gmail.com and jsmith@mail.com are two

@@ -34,8 +34,9 @@ NEEDS_FIRST_NAME = frozenset({"street"})
 
 
 def _has_evidence(fields: list[str], g: np.ndarray) -> np.ndarray:
-    """One agreeing evidence field; two when the last names are both known and clearly
-    different (two people sharing a first name and a birthday are common in large data)."""
+    """One agreeing evidence field; one more for last names, and for postcodes, both known and
+    clearly different (two people sharing a first name and a birthday are common in large
+    data)."""
     count = np.zeros(len(g), dtype=np.int8)
     first_alike = (
         g[:, fields.index("first_name")] >= 1
@@ -49,8 +50,11 @@ def _has_evidence(fields: list[str], g: np.ndarray) -> np.ndarray:
                 agree &= first_alike
             count += agree
     need = np.ones(len(g), dtype=np.int8)
-    if "last_name" in fields:
-        need += g[:, fields.index("last_name")] == 0
+    # Clearly different last names or postcodes (namesakes elsewhere; people do move) ask for
+    # a second piece of evidence.
+    for name in ("last_name", "postcode"):
+        if name in fields:
+            need += g[:, fields.index(name)] == 0
     return count >= need
 
 

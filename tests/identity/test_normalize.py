@@ -231,3 +231,14 @@ def test_mistyped_providers_match_the_provider() -> None:
     # real providers and unknown domains stay as written
     for domain in ("mail.com", "email.com", "ymail.com", "gmx.de", "acme.com"):
         assert provider_domain(domain) == domain
+
+
+def test_streets_with_two_house_numbers_differ() -> None:
+    from identity.compare import similarity
+
+    sim = similarity(
+        "street",
+        ["174 washington rd", "12 oak st", "oak st"],
+        ["1451 washington rd", "12 oak street", "oak st"],
+    )
+    assert sim[0] == 0.0 and sim[1] > 0.8 and sim[2] == 1.0

@@ -399,3 +399,20 @@ def test_namesakes_in_one_postcode_need_more_than_their_names(
         "SELECT count(*) FROM identity.links WHERE rule = 'fuzzy_person' AND source_b = 'social'"
     ).fetchall()
     assert evidence == [(0,)]
+
+
+def test_namesakes_born_the_same_day_in_two_towns_stay_apart(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    born = date(1975, 7, 29)
+    insert(
+        warehouse,
+        [
+            rec("crm", "1", first_name="Emily", last_name="Young", date_of_birth=born,
+                street="818 Queen Ln", postcode="97249", email="emily.young@comcast.net"),
+            rec("crm", "2", first_name="Emily", last_name="Young", date_of_birth=born,
+                street="738 Station Ave", postcode="98187", email="emily667@comcast.net"),
+        ],
+    )  # fmt: skip
+    run(warehouse)
+    assert not same(warehouse, "crm:1", "crm:2")
