@@ -86,6 +86,9 @@ class Comparison:
     thresholds: tuple[float, ...]
     """Similarity needed for levels 1..n-1 (ascending); level n is exact equality."""
     column: str = ""
+    only_agreement: bool = False
+    """A difference counts as missing (no weight): one person's records often carry two
+    addresses (work and personal), so only agreement says something."""
 
     @property
     def n_levels(self) -> int:
@@ -106,7 +109,7 @@ COMPARISONS: dict[str, Comparison] = {
         Comparison("postcode", "levenshtein", (0.8,)),
         Comparison("city", "jaro_winkler", (0.9,)),
         Comparison("email_local", "jaro_winkler", (0.88,)),
-        Comparison("email", "one_slip", (1.0,)),
+        Comparison("email", "one_slip", (1.0,), only_agreement=True),
         Comparison("phone", "exact", ()),
     )
 }
@@ -160,5 +163,7 @@ def levels(comparison: Comparison, left: np.ndarray, right: np.ndarray) -> np.nd
     for i, threshold in enumerate(comparison.thresholds, start=1):
         lv[sim >= threshold] = i
     lv[lp == rp] = comparison.n_levels - 1
+    if comparison.only_agreement:
+        lv[lv == 0] = -1
     out[present] = lv
     return out

@@ -242,3 +242,14 @@ def test_streets_with_two_house_numbers_differ() -> None:
         ["1451 washington rd", "12 oak street", "oak st"],
     )
     assert sim[0] == 0.0 and sim[1] > 0.8 and sim[2] == 1.0
+
+
+def test_two_different_emails_weigh_nothing() -> None:
+    import numpy as np
+
+    from identity.compare import COMPARISONS, levels
+
+    email = COMPARISONS["email"]
+    left = np.array(["ann@work.com", "ann@x.com", "ann@x.com", None], dtype=object)
+    right = np.array(["ann.lee@gmail.com", "ann@x.com", "anne@x.com", "ann@x.com"], dtype=object)
+    assert levels(email, left, right).tolist() == [-1, 2, 1, -1]
