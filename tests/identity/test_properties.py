@@ -183,6 +183,8 @@ def household_records(draw: Any) -> list[dict[str, Any]]:
     records may lack a first name, hers never do."""
     home = {"last_name": "Perez", "street": "446 Spring St", "postcode": "92192"}
     out = []
+    # Sometimes Kenneth never gives his name: only the inbox says whose records they are.
+    ken_names = draw(st.sampled_from([["Kenneth", "Ken", "kenny", None], [None]]))
     for i in range(draw(st.integers(min_value=2, max_value=10))):
         sarah = draw(st.booleans())
         if sarah:
@@ -190,7 +192,7 @@ def household_records(draw: Any) -> list[dict[str, Any]]:
             email = draw(st.sampled_from(["kenneth.perez@outlook.com", "sarah.p@yahoo.com", None]))
             phone = draw(st.sampled_from(["+16195550111", None]))
         else:
-            first = draw(st.sampled_from(["Kenneth", "Ken", "kenny", None]))
+            first = draw(st.sampled_from(ken_names))
             email = draw(
                 st.sampled_from(["kenneth.perez@outlook.com", "Kenneth.Perez@Outlook.com", None])
             )
