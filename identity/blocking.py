@@ -86,10 +86,10 @@ def mark_shared_identifiers(
             "WHERE a.identifier = k.identifier AND a.value = k.value)"
         )
     rows = con.execute(
-        f"""SELECT k.identifier, k.value, list(DISTINCT [split_part(f.first_name, ' ', 1), f.first_canon]) FILTER (f.first_canon IS NOT NULL)
-        FROM id_keys k JOIN id_features f USING (rid)
+        f"""SELECT k.identifier, k.value, list(DISTINCT [f.written, f.canon])
+        FROM id_keys k JOIN id_names f USING (rid)
         WHERE k.identifier IN ('email', 'phone') {only}
-        GROUP BY ALL HAVING count(DISTINCT f.first_canon) > 1"""
+        GROUP BY ALL HAVING count(DISTINCT f.canon) > 1"""
     ).fetchall()
     shared = [
         (i, v) for i, v, names in rows if _people(names) > config.shared_identifier_max_people
@@ -115,11 +115,11 @@ def mark_shared_identifiers(
         con.execute(
             """CREATE OR REPLACE TEMP TABLE id_keys AS
             SELECT k.rid, k.identifier,
-                CASE WHEN s.value IS NULL THEN k.value ELSE k.value || ' & first_name=' || f.first_canon END AS value
+                CASE WHEN s.value IS NULL THEN k.value ELSE k.value || ' & first_name=' || f.canon END AS value
             FROM id_keys k
-            JOIN id_features f USING (rid)
+            LEFT JOIN id_names f USING (rid)
             LEFT JOIN id_shared s ON s.identifier = k.identifier AND s.value = k.value
-            WHERE s.value IS NULL OR f.first_canon IS NOT NULL"""
+            WHERE s.value IS NULL OR f.canon IS NOT NULL"""
         )
     return count
 

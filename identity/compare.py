@@ -6,6 +6,7 @@ side is missing, 0 for different, and higher levels for closer agreement, the to
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,18 +22,42 @@ __all__ = [
 ]
 
 
+def _forms(name: str) -> frozenset[str]:
+    """Every written form of the names ``name`` may stand for (tony -> anthony, tony)."""
+    from identity.nicknames import NAME_FORMS, NAME_GROUPS
+
+    out: set[str] = {name}
+    for canonical in NAME_GROUPS.get(name, ()):
+        out |= NAME_FORMS[canonical]
+    return frozenset(out)
+
+
 @lru_cache(maxsize=262144)
 def names_compatible(a: str, b: str) -> bool:
-    """Whether two normalized first names may belong to one person (same, nickname-folded,
-    one a prefix of the other, or a likely typo)."""
+    """Whether two normalized first names may belong to one person: the same, one a prefix of
+    the other, nicknames of one name (Kathy, Kathleen), a likely typo, or a typo of a
+    nickname (Tonny, Anthony)."""
     if a == b:
         return True
     if a.startswith(b) or b.startswith(a):
         return True
     from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-    return JaroWinkler.normalized_similarity(a, b) >= 0.88 or (
-        min(len(a), len(b)) >= 4 and DamerauLevenshtein.distance(a, b) <= 1
+    from identity.nicknames import NAME_GROUPS
+
+    if not NAME_GROUPS.get(a, {a}).isdisjoint(NAME_GROUPS.get(b, {b})):
+        return True
+    if JaroWinkler.normalized_similarity(a, b) >= 0.88:
+        return True
+    # A dropped, doubled or swapped letter away from a form of the other name. Not a changed
+    # letter (Rick and Mick, Tim and Tom are different people's names), and never form
+    # against form (Mandy and Sandy).
+    return any(
+        min(len(x), len(y)) >= 4
+        and DamerauLevenshtein.distance(x, y) == 1
+        and (len(x) != len(y) or sorted(x) == sorted(y))
+        for x, forms in ((a, _forms(b)), (b, _forms(a)))
+        for y in forms
     )
 
 
@@ -41,15 +66,29 @@ def first_names_compatible(a: tuple[str, str], b: tuple[str, str]) -> bool:
     return names_compatible(a[1], b[1]) or names_compatible(a[0], b[0])
 
 
+_DIGITS = re.compile(r"\D")
+_NUMBER = re.compile(r"\d+")
+
+
+def _house(street: str) -> str | None:
+    """The house number of a normalized street line (its first number), or None."""
+    found = _NUMBER.search(street)
+    return found.group() if found else None
+
+
 @dataclass(frozen=True)
 class Comparison:
     field: str
     """Feature column compared (``first_name`` compares the nickname-folded ``first_canon``)."""
     scorer: str
-    """``jaro_winkler`` | ``token_set`` | ``levenshtein`` | ``exact``"""
+    """``jaro_winkler`` | ``token_set`` | ``street`` (token set, 0 when the house numbers differ)
+    | ``levenshtein`` | ``one_slip`` | ``exact``"""
     thresholds: tuple[float, ...]
     """Similarity needed for levels 1..n-1 (ascending); level n is exact equality."""
     column: str = ""
+    only_agreement: bool = False
+    """A difference counts as missing (no weight): one person's records often carry two
+    addresses (work and personal), so only agreement says something."""
 
     @property
     def n_levels(self) -> int:
@@ -66,10 +105,11 @@ COMPARISONS: dict[str, Comparison] = {
         Comparison("first_name", "jaro_winkler", (0.8, 0.92), column="first_canon"),
         Comparison("last_name", "jaro_winkler", (0.8, 0.92)),
         Comparison("date_of_birth", "levenshtein", (0.75,)),
-        Comparison("street", "token_set", (0.7, 0.9)),
+        Comparison("street", "street", (0.7, 0.9)),
         Comparison("postcode", "levenshtein", (0.8,)),
         Comparison("city", "jaro_winkler", (0.9,)),
         Comparison("email_local", "jaro_winkler", (0.88,)),
+        Comparison("email", "one_slip", (1.0,), only_agreement=True),
         Comparison("phone", "exact", ()),
     )
 }
@@ -78,14 +118,34 @@ COMPARISONS: dict[str, Comparison] = {
 def similarity(scorer: str, left: list[str], right: list[str]) -> np.ndarray:
     """Similarity in 0..1 of each pair ``left[i], right[i]`` (both non-empty)."""
     from rapidfuzz import fuzz, process
-    from rapidfuzz.distance import JaroWinkler, Levenshtein
+    from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Levenshtein
 
     if scorer == "jaro_winkler":
         return process.cpdist(left, right, scorer=JaroWinkler.normalized_similarity, workers=-1)
     if scorer == "levenshtein":
         return process.cpdist(left, right, scorer=Levenshtein.normalized_similarity, workers=-1)
-    if scorer == "token_set":
-        return process.cpdist(left, right, scorer=fuzz.token_set_ratio, workers=-1) / 100.0
+    if scorer in ("token_set", "street"):
+        sim = process.cpdist(left, right, scorer=fuzz.token_set_ratio, workers=-1) / 100.0
+        if scorer == "street":
+            # Two house numbers make two addresses, however alike the street names.
+            sim[[_house(a) != _house(b) for a, b in zip(left, right, strict=True)]] = 0.0
+        return sim
+    if scorer == "one_slip":
+        # 1 when one letter of the local part was dropped, added, changed or swapped
+        # (mrgan.samuel@): at the same domain (jsmith@gmail.com and jsmith@mail.com are two
+        # mailboxes; mistyped providers are folded by email_match_key), with the same digits
+        # (jsmith1@ and jsmith2@ are two people).
+        slips = process.cpdist(left, right, scorer=DamerauLevenshtein.distance, workers=-1)
+        return np.array(
+            [
+                float(
+                    d <= 1
+                    and a.rpartition("@")[2] == b.rpartition("@")[2]
+                    and _DIGITS.sub("", a) == _DIGITS.sub("", b)
+                )
+                for d, a, b in zip(slips.tolist(), left, right, strict=True)
+            ]
+        )
     return np.array([a == b for a, b in zip(left, right, strict=True)], dtype=float)
 
 
@@ -103,5 +163,7 @@ def levels(comparison: Comparison, left: np.ndarray, right: np.ndarray) -> np.nd
     for i, threshold in enumerate(comparison.thresholds, start=1):
         lv[sim >= threshold] = i
     lv[lp == rp] = comparison.n_levels - 1
+    if comparison.only_agreement:
+        lv[lv == 0] = -1
     out[present] = lv
     return out

@@ -48,6 +48,7 @@ FUZZY_FIELDS = (
     "postcode",
     "city",
     "email_local",
+    "email",
     "phone",
 )
 
@@ -94,6 +95,7 @@ class ProbabilisticRule(_Model):
             ["first_name", "date_of_birth"],
             ["last_name", "date_of_birth"],
             ["first_name", "street"],
+            ["email_local"],
         ]
     )
     compare: list[str] = Field(default_factory=lambda: list(FUZZY_FIELDS))
@@ -103,9 +105,10 @@ class ProbabilisticRule(_Model):
     require_evidence: bool = Field(
         default=True,
         description="Link only pairs that agree on more than names and place: a date of birth, "
-        "street, email local part or phone must match too, two of them when the last names "
-        "clearly differ (namesakes in one postcode, or one first name and birthday, are "
-        "common in large data sets).",
+        "the email (or one slip of its local part), the phone, or the street with alike first "
+        "names must match too, two of them when the last names clearly differ (namesakes in one "
+        "postcode, or one first name and birthday, are common in large data sets; an email "
+        "local part like john.smith says no more than the names).",
     )
 
 
@@ -148,11 +151,9 @@ class Survivorship(_Model):
 class IdentityConfig(_Model):
     rules: list[Rule] = Field(default_factory=lambda: list(DEFAULT_RULES))
     limits: dict[str, int] = Field(
-        default_factory=lambda: {
-            "shopify_customer_id": 1,
-            "hubspot_contact_id": 1,
-            "date_of_birth": 1,
-        },
+        # No HubSpot limit: a CRM holds the same person twice (once with a work email, once
+        # with a personal one) often enough, and merging those is what resolution is for.
+        default_factory=lambda: {"shopify_customer_id": 1, "date_of_birth": 1},
         description="identifier -> most distinct values one profile may hold",
     )
     blocklist: dict[str, list[str]] = Field(

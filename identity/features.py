@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from identity import normalize as nz
+from identity.compare import first_names_compatible
 from identity.junk import is_junk
 
 if TYPE_CHECKING:
@@ -22,7 +23,14 @@ if TYPE_CHECKING:
 
     from identity.config import IdentityConfig
 
-__all__ = ["CACHE_TABLE", "FEATURES_DDL", "FEATURES_TABLE", "build_features"]
+__all__ = [
+    "CACHE_TABLE",
+    "FEATURES_DDL",
+    "FEATURES_TABLE",
+    "build_features",
+    "build_names",
+    "cache_kind",
+]
 
 CACHE_TABLE = "identity.normalized_values"
 
@@ -58,6 +66,16 @@ def _email(raw: str, region: str) -> str | None:
 def _phone(raw: str, region: str) -> str | None:
     phone = nz.normalize_phone(raw, region.lstrip("@") or None)
     return None if is_junk("phone", phone) else phone
+
+
+#: Bumped whenever a normalizer's output changes (nicknames, email folding): cached values of
+#: an older version are stale, so the cache keys each kind with it.
+NORMALIZERS_VERSION = 2
+
+
+def cache_kind(kind: str) -> str:
+    """The cache's key of normalized values of ``kind`` (kinds of KINDS)."""
+    return f"{kind}/v{NORMALIZERS_VERSION}"
 
 
 #: kind -> (raw column, region column or None, normalizer(raw, region))
@@ -100,7 +118,7 @@ def _fill_cache(
             WHERE c."{column}" IS NOT NULL AND NOT EXISTS (
                 SELECT 1 FROM {cache} n WHERE n.kind = ? AND n.raw = CAST(c."{column}" AS VARCHAR)
                 AND n.region = {region})""",
-            [kind],
+            [cache_kind(kind)],
         ).fetchall()
         if not rows:
             continue
@@ -111,7 +129,7 @@ def _fill_cache(
             values.append(None if value in extra else value)
         batch = pa.table(
             {
-                "kind": pa.array([kind] * len(rows), pa.string()),
+                "kind": pa.array([cache_kind(kind)] * len(rows), pa.string()),
                 "raw": pa.array([r[0] for r in rows], pa.string()),
                 "region": pa.array([r[1] for r in rows], pa.string()),
                 "value": pa.array(values, pa.string()),
@@ -128,7 +146,7 @@ def _join(kind: str, config: IdentityConfig) -> str:
     column, region_col, _ = KINDS[kind]
     region = _region_sql(region_col, config.default_region)
     return (
-        f"LEFT JOIN {{cache}} n_{kind} ON n_{kind}.kind = '{kind}' "
+        f"LEFT JOIN {{cache}} n_{kind} ON n_{kind}.kind = '{cache_kind(kind)}' "
         f'AND n_{kind}.raw = CAST(c."{column}" AS VARCHAR) AND n_{kind}.region = {region}'
     )
 
@@ -176,6 +194,10 @@ def build_features(
     """
     con.execute(CACHE_DDL)
     cache = CACHE_TABLE
+    if not plan:  # values an older normalizer wrote
+        con.execute(
+            f"DELETE FROM {CACHE_TABLE} WHERE kind NOT LIKE 'ext:%' AND kind NOT LIKE '%/v{NORMALIZERS_VERSION}'"
+        )
     if plan:  # compute, but leave the warehouse as it is
         con.execute(f"CREATE OR REPLACE TEMP TABLE id_cache AS SELECT * FROM {CACHE_TABLE}")
         cache = "id_cache"
@@ -295,5 +317,80 @@ def build_features(
                        WHERE j.identifier = id_keys.identifier AND j.value = id_keys.value))"""
     )
     con.unregister("id_junk")
+    build_names(con)
     count = con.execute("SELECT count(*) FROM id_features").fetchall()[0][0]
     return int(count)
+
+
+def build_names(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``id_names(rid, written, canon)``: the first name of each record the guards
+    compare (as written and nickname-folded), for a record without one the given name its
+    email address spells (:func:`identity.normalize.first_name_from_email`), so that a
+    nameless newsletter signup on ``mary.vanburen@`` cannot join Thomas Van Buren."""
+    import pyarrow as pa
+
+    rows = con.execute(
+        """SELECT DISTINCT email_local, last_name FROM id_features
+        WHERE first_canon IS NULL AND email_local IS NOT NULL"""
+    ).fetchall()
+    guesses = [(local, last, nz.first_name_from_email(local, last)) for local, last in rows]
+    guesses = [g for g in guesses if g[2] is not None]
+    con.register(
+        "id_name_guesses",
+        pa.table(
+            {
+                "email_local": [g[0] for g in guesses],
+                "last_name": [g[1] for g in guesses],
+                "written": [g[2] for g in guesses],
+                "canon": [nz.canonical_first_name(g[2]) for g in guesses],
+            },
+            schema=pa.schema(
+                [(c, pa.string()) for c in ("email_local", "last_name", "written", "canon")]
+            ),
+        ),
+    )
+    # A record on an address that spells somebody else's name (Sarah Perez ordering with
+    # kenneth.perez@) is on a household inbox: its email identifies it only with that name.
+    # (Only addresses that do not contain the record's own first name need a look.)
+    rows = con.execute(
+        """SELECT DISTINCT email_local, last_name, split_part(first_name, ' ', 1), first_canon
+        FROM id_features WHERE first_canon IS NOT NULL AND email_local IS NOT NULL
+        AND NOT contains(email_local, first_canon)
+        AND NOT contains(email_local, split_part(first_name, ' ', 1))"""
+    ).fetchall()
+    foreign = []
+    for local, last, written, canon in rows:
+        spelt = nz.first_name_from_email(local, last, strict=True)
+        if spelt and not first_names_compatible(
+            (written, canon), (spelt, nz.canonical_first_name(spelt) or spelt)
+        ):
+            foreign.append((local, last, written))
+    if foreign:
+        con.register(
+            "id_foreign_emails",
+            pa.table(
+                {
+                    "email_local": [f[0] for f in foreign],
+                    "last_name": pa.array([f[1] for f in foreign], pa.string()),
+                    "written": [f[2] for f in foreign],
+                }
+            ),
+        )
+        con.execute(
+            """UPDATE id_keys SET value = id_keys.value || ' & first_name=' || f.first_canon
+            FROM id_features f, id_foreign_emails x
+            WHERE id_keys.identifier = 'email' AND f.rid = id_keys.rid
+            AND x.email_local = f.email_local AND x.last_name IS NOT DISTINCT FROM f.last_name
+            AND x.written = split_part(f.first_name, ' ', 1)"""
+        )
+        con.unregister("id_foreign_emails")
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE id_names AS
+        SELECT rid, split_part(first_name, ' ', 1) AS written, first_canon AS canon
+        FROM id_features WHERE first_canon IS NOT NULL
+        UNION ALL
+        SELECT f.rid, g.written, g.canon FROM id_features f JOIN id_name_guesses g
+            ON g.email_local = f.email_local AND g.last_name IS NOT DISTINCT FROM f.last_name
+        WHERE f.first_canon IS NULL"""
+    )
+    con.unregister("id_name_guesses")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from cdp.errors import CdpError
 from identity import normalize as nz
+from identity.features import cache_kind
 from identity.store import ensure_tables
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def find_profile(con: duckdb.DuckDBPyConnection, query: str) -> str:
         if rows:
             return str(rows[0][0])
         # Any record with that identifier, through the normalized-value cache.
-        kind = "email_clean" if column == "email" else "phone"
+        kind = cache_kind("email_clean" if column == "email" else "phone")
         rows = con.execute(
             f"""SELECT rp.profile_id, count(*) FROM staging.customer_records c
             JOIN identity.normalized_values n ON n.kind = ? AND n.raw = CAST(c.{column} AS VARCHAR)

@@ -13,13 +13,15 @@ import unicodedata
 from datetime import date, datetime
 from functools import lru_cache
 
-from identity.nicknames import NICKNAMES
+from identity.nicknames import GIVEN_NAMES, NICKNAMES
 
 __all__ = [
     "DEFAULT_REGION",
     "canonical_first_name",
     "clean_name",
     "email_match_key",
+    "first_name_from_email",
+    "provider_domain",
     "normalize_city",
     "normalize_country",
     "normalize_date_of_birth",
@@ -47,6 +49,18 @@ _PLUS_TAG_DOMAINS = _GMAIL_DOMAINS | {
 }  # fmt: skip
 #: Yahoo uses '-' for disposable addresses.
 _DASH_TAG_DOMAINS = {"yahoo.com", "ymail.com", "rocketmail.com"}
+#: Mailbox providers people mistype (gmial.com, hotmial.com, outlok.com); a domain one slip
+#: from exactly one of them, and not a provider itself, is read as that provider for matching.
+_PROVIDERS = frozenset({
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "yahoo.de", "ymail.com",
+    "hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.de", "outlook.com", "outlook.de",
+    "outlook.fr", "live.com", "msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "mail.com",
+    "email.com", "gmx.de", "gmx.net", "gmx.com", "web.de", "t-online.de", "orange.fr", "free.fr",
+    "laposte.net", "sfr.fr", "wanadoo.fr", "proton.me", "protonmail.com", "comcast.net",
+    "verizon.net", "att.net", "sbcglobal.net", "btinternet.com", "sky.com", "bigpond.com",
+    "shaw.ca", "rogers.com", "ziggo.nl", "kpnmail.nl", "zoho.com", "fastmail.com", "yandex.ru",
+    "mail.ru", "qq.com", "163.com", "naver.com", "rediffmail.com",
+})  # fmt: skip
 #: The provider folding rules of :func:`email_match_key`, for code that must apply them in bulk.
 GMAIL_DOMAINS = frozenset(_GMAIL_DOMAINS)
 PLUS_TAG_DOMAINS = frozenset(_PLUS_TAG_DOMAINS)
@@ -83,11 +97,13 @@ def email_match_key(value: str | None) -> str | None:
 
     Gmail ignores dots and ``+tags`` (and googlemail.com is gmail.com); most large providers
     drop ``+tags``; Yahoo drops ``-tags``. ``J.Doe+shop@GoogleMail.com`` -> ``jdoe@gmail.com``.
+    A mistyped provider is read as the provider (``ann@gmial.com`` -> ``ann@gmail.com``).
     """
     email = normalize_email(value)
     if email is None:
         return None
     local, _, domain = email.rpartition("@")
+    domain = provider_domain(domain)
     if domain in _PLUS_TAG_DOMAINS:
         local = local.split("+", 1)[0]
     if domain in _DASH_TAG_DOMAINS:
@@ -95,6 +111,18 @@ def email_match_key(value: str | None) -> str | None:
     if domain in _GMAIL_DOMAINS:
         local, domain = local.replace(".", ""), "gmail.com"
     return f"{local}@{domain}" if local else None
+
+
+@lru_cache(maxsize=65536)
+def provider_domain(domain: str) -> str:
+    """``domain``, or the mailbox provider it mistypes (``gmial.com``, ``gmail.con`` ->
+    ``gmail.com``): one dropped, added, changed or swapped letter from exactly one provider."""
+    if domain in _PROVIDERS or "." not in domain:
+        return domain
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    near = [p for p in _PROVIDERS if DamerauLevenshtein.distance(domain, p, score_cutoff=1) <= 1]
+    return near[0] if len(near) == 1 else domain
 
 
 @lru_cache(maxsize=65536)
@@ -210,6 +238,55 @@ def canonical_first_name(value: str | None) -> str | None:
         return None
     first = tokens[0]
     return NICKNAMES.get(first, first)
+
+
+def first_name_from_email(
+    local: str | None, last_name: str | None = None, *, strict: bool = False
+) -> str | None:
+    """The given name an email address's local part spells, or None when it spells none or
+    several: ``mary.vanburen`` / ``vanburen.mary`` (last name ``van buren``) -> ``mary``,
+    ``donnabrown65`` -> ``donna``, ``kevin.wood27`` -> ``kevin``, ``jsmith`` (last name
+    ``smith``) -> the initial ``j``; ``info`` -> None.
+
+    Whose inbox it is tells a household's members apart (the guards use it for a record
+    without a first name, and to notice a record on someone else's address). Only common
+    given names count (:data:`identity.nicknames.GIVEN_NAMES`); a part equal to the record's
+    last name is its last name. ``strict``: a name run together with more letters counts only
+    beside the record's own last name (``omcdonald`` spells no Donald).
+    """
+    if not local:
+        return None
+    own_last = (last_name or "").replace(" ", "") or None
+    found: set[str] = set()
+    written: dict[str, str] = {}
+    for token in re.split(r"[^a-z]+", local.lower()):
+        if len(token) < 3 or token == own_last:
+            continue
+        hits = []
+        if token in GIVEN_NAMES:
+            hits.append(token)
+        elif own_last and token.endswith(own_last) and token[: -len(own_last)] in GIVEN_NAMES:
+            hits.append(token[: -len(own_last)])  # donnabrown
+        elif own_last and token.startswith(own_last) and token[len(own_last) :] in GIVEN_NAMES:
+            hits.append(token[len(own_last) :])  # browndonna
+        elif not own_last and not strict:
+            # The longest given name at the start, at least four letters of surname after.
+            for i in range(len(token) - 4, 2, -1):
+                if token[:i] in GIVEN_NAMES:
+                    hits.append(token[:i])
+                    break
+        for hit in hits:
+            canon = NICKNAMES.get(hit, hit)
+            found.add(canon)
+            written.setdefault(canon, hit)
+    if len(found) == 1:
+        return written[found.pop()]
+    if not found and own_last:
+        letters = re.sub(r"[^a-z]+", "", local.lower())
+        for initial in (letters[:1], letters[-1:]):
+            if letters in (initial + own_last, own_last + initial):
+                return initial  # jsmith / smithj: J. Smith
+    return None
 
 
 def normalize_postcode(value: str | None, country: str | None = None) -> str | None:

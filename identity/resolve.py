@@ -212,8 +212,7 @@ def resolve(
     names = {
         int(local(rid)): (written, canon)
         for rid, written, canon in con.execute(
-            "SELECT rid, split_part(first_name, ' ', 1), first_canon FROM id_features WHERE first_canon IS NOT NULL "
-            + where.replace("WHERE", "AND")
+            "SELECT rid, written, canon FROM id_names " + where
         ).fetchall()
     }
     clustering = cluster(

@@ -25,19 +25,36 @@ BATCH_SIZE = 200_000
 _LEVEL_NAMES = {-1: "missing", 0: "different"}
 #: Fields that tell namesakes apart, and the comparison level each must reach to count as
 #: evidence beyond names and place (a street needs more than shared words like "Oak St").
-EVIDENCE_LEVELS = {"date_of_birth": 1, "street": 2, "email_local": 2, "phone": 1}
+EVIDENCE_LEVELS = {"date_of_birth": 1, "street": 2, "email": 1, "phone": 1}
+
+
+#: Evidence that only counts when both first names are known and alike: a shared street is
+#: where a whole household lives, so it cannot tell a nameless record's person.
+NEEDS_FIRST_NAME = frozenset({"street"})
 
 
 def _has_evidence(fields: list[str], g: np.ndarray) -> np.ndarray:
-    """One agreeing evidence field; two when the last names are both known and clearly
-    different (two people sharing a first name and a birthday are common in large data)."""
+    """One agreeing evidence field; one more for last names, and for postcodes, both known and
+    clearly different (two people sharing a first name and a birthday are common in large
+    data)."""
     count = np.zeros(len(g), dtype=np.int8)
+    first_alike = (
+        g[:, fields.index("first_name")] >= 1
+        if "first_name" in fields
+        else np.ones(len(g), dtype=bool)
+    )
     for j, name in enumerate(fields):
         if name in EVIDENCE_LEVELS:
-            count += g[:, j] >= EVIDENCE_LEVELS[name]
+            agree = g[:, j] >= EVIDENCE_LEVELS[name]
+            if name in NEEDS_FIRST_NAME:
+                agree &= first_alike
+            count += agree
     need = np.ones(len(g), dtype=np.int8)
-    if "last_name" in fields:
-        need += g[:, fields.index("last_name")] == 0
+    # Clearly different last names or postcodes (namesakes elsewhere; people do move) ask for
+    # a second piece of evidence.
+    for name in ("last_name", "postcode"):
+        if name in fields:
+            need += g[:, fields.index(name)] == 0
     return count >= need
 
 

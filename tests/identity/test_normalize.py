@@ -185,3 +185,71 @@ def test_north_american_fast_path_agrees_with_phonenumbers(number: int, prefix: 
     except phonenumbers.NumberParseException:
         expected = None
     assert normalize_phone(text, "US") == expected
+
+
+def test_first_name_from_email() -> None:
+    from identity.normalize import first_name_from_email as spelt
+
+    assert spelt("vanburen.mary", "van buren") == "mary"
+    assert spelt("donnabrown65") == "donna"
+    assert spelt("kevin.wood27", "wood") == "kevin"
+    assert spelt("christinehall00", "hall") == "christine"
+    assert spelt("jsmith", "smith") == "j"
+    assert spelt("jsmith") is None
+    assert spelt("thomas.james") is None  # which is the first name?
+    assert spelt("pierre.martin", "martin") == "pierre"
+    assert spelt("info") is None
+    assert spelt(None) is None
+
+
+def test_names_compatible_knows_nicknames_and_their_slips() -> None:
+    from identity.compare import names_compatible
+
+    for a, b in [("kathy", "kathleen"), ("kathy", "katherine"), ("uschi", "ursula"),
+                 ("tonny", "anthony"), ("ktae", "katherine"), ("basti", "sebastian"),
+                 ("chris", "christine"), ("bob", "robert")]:  # fmt: skip
+        assert names_compatible(a, b) and names_compatible(b, a), (a, b)
+    for a, b in [("mike", "rick"), ("tom", "timothy"), ("mandy", "sandy"),
+                 ("amanda", "alexandra"), ("mary", "margaret"), ("thomas", "mary")]:  # fmt: skip
+        assert not names_compatible(a, b) and not names_compatible(b, a), (a, b)
+
+
+def test_one_slip_emails() -> None:
+    from identity.compare import similarity
+
+    left = ["mrgan.samuel@shaw.ca", "jsmith@mail.com", "jsmith1@gmail.com", "ann@x.com"]
+    right = ["morgan.samuel@shaw.ca", "jsmith@gmail.com", "jsmith2@gmail.com", "bob@x.com"]
+    assert similarity("one_slip", left, right).tolist() == [1.0, 0.0, 0.0, 0.0]
+
+
+def test_mistyped_providers_match_the_provider() -> None:
+    from identity.normalize import email_match_key, provider_domain
+
+    assert email_match_key("Ann.Lee@gmial.com") == "annlee@gmail.com"
+    assert provider_domain("outlok.com") == "outlook.com"
+    assert provider_domain("hotmial.com") == "hotmail.com"
+    # real providers and unknown domains stay as written
+    for domain in ("mail.com", "email.com", "ymail.com", "gmx.de", "acme.com"):
+        assert provider_domain(domain) == domain
+
+
+def test_streets_with_two_house_numbers_differ() -> None:
+    from identity.compare import similarity
+
+    sim = similarity(
+        "street",
+        ["174 washington rd", "12 oak st", "oak st"],
+        ["1451 washington rd", "12 oak street", "oak st"],
+    )
+    assert sim[0] == 0.0 and sim[1] > 0.8 and sim[2] == 1.0
+
+
+def test_two_different_emails_weigh_nothing() -> None:
+    import numpy as np
+
+    from identity.compare import COMPARISONS, levels
+
+    email = COMPARISONS["email"]
+    left = np.array(["ann@work.com", "ann@x.com", "ann@x.com", None], dtype=object)
+    right = np.array(["ann.lee@gmail.com", "ann@x.com", "anne@x.com", "ann@x.com"], dtype=object)
+    assert levels(email, left, right).tolist() == [-1, 2, 1, -1]

@@ -177,6 +177,44 @@ def test_limits_hold_and_no_profile_mixes_household_members(rows: list[dict[str,
         assert not {0, 1} <= named
 
 
+@st.composite
+def household_records(draw: Any) -> list[dict[str, Any]]:
+    """Kenneth and Sarah Perez share a home and Kenneth's inbox (she orders with it); his
+    records may lack a first name, hers never do."""
+    home = {"last_name": "Perez", "street": "446 Spring St", "postcode": "92192"}
+    out = []
+    # Sometimes Kenneth never gives his name: only the inbox says whose records they are.
+    ken_names = draw(st.sampled_from([["Kenneth", "Ken", "kenny", None], [None]]))
+    for i in range(draw(st.integers(min_value=2, max_value=10))):
+        sarah = draw(st.booleans())
+        if sarah:
+            first = draw(st.sampled_from(["Sarah", "SARAH", "sara"]))
+            email = draw(st.sampled_from(["kenneth.perez@outlook.com", "sarah.p@yahoo.com", None]))
+            phone = draw(st.sampled_from(["+16195550111", None]))
+        else:
+            first = draw(st.sampled_from(ken_names))
+            email = draw(
+                st.sampled_from(["kenneth.perez@outlook.com", "Kenneth.Perez@Outlook.com", None])
+            )
+            phone = draw(st.sampled_from(["+16195550222", None]))
+        where = (
+            home if draw(st.booleans()) else {"last_name": draw(st.sampled_from(["Perez", None]))}
+        )
+        source = draw(st.sampled_from(["shop", "crm", "email", "social"]))
+        out.append(rec(source, str(i), email=email, phone=phone, first_name=first,
+                       person=int(sarah), **where))  # fmt: skip
+    return out
+
+
+@FAST
+@given(household_records())
+def test_no_profile_merges_a_household_sharing_one_inbox(rows: list[dict[str, Any]]) -> None:
+    _, mapping = _resolve(rows)
+    person = {f"{r['source']}:{r['record_id']}": r["person"] for r in rows}
+    for group in _partition(mapping):
+        assert len({person[k] for k in group}) == 1, group
+
+
 @FAST
 @given(
     st.lists(

@@ -85,6 +85,50 @@ def test_household_email_never_merges_two_people(warehouse: duckdb.DuckDBPyConne
     assert same(warehouse, "crm:1", "email:1")  # Bob is Robert: the shared inbox still links him
 
 
+def test_a_partner_on_a_personal_inbox_stays_apart(warehouse: duckdb.DuckDBPyConnection) -> None:
+    """Sarah orders with Kenneth's address: the address spells Kenneth, so it identifies her
+    only with her own name, and Kenneth's nameless signup on it stays his."""
+    home = {"last_name": "Perez", "street": "446 Spring St", "postcode": "92192"}
+    insert(
+        warehouse,
+        [
+            rec("crm", "1", email="kenneth.perez@outlook.com", first_name="Ken", **home),
+            rec("shop", "1", email="kenneth.perez@outlook.com", first_name="Sarah", **home),
+            rec("shop", "2", email="kenneth.perez@outlook.com", first_name="Sarah", **home),
+            rec("email", "1", email="Kenneth.Perez@outlook.com", last_name="Perez"),
+            rec("crm", "2", email="vanburen.mary@outlook.com", last_name="Van Buren"),
+            rec(
+                "shop",
+                "3",
+                email="vanburen.mary@outlook.com",
+                first_name="Thomas",
+                last_name="Van Buren",
+            ),
+        ],
+    )
+    run(warehouse)
+    assert same(warehouse, "crm:1", "email:1")
+    assert same(warehouse, "shop:1", "shop:2")
+    assert not same(warehouse, "crm:1", "shop:1")
+    assert not same(warehouse, "crm:2", "shop:3")  # a nameless record on Mary's inbox
+
+
+def test_nameless_record_at_a_household_address_needs_more_than_the_street(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    insert(
+        warehouse,
+        [
+            rec("shop", "1", first_name="John", last_name="Morgan", street="2050 Spring Ave",
+                postcode="77046", email="johnmorgan62@yahoo.com"),
+            rec("crm", "1", last_name="Morgan", street="2050 Spring Ave", postcode="77046",
+                phone="+13038537290"),
+        ],
+    )  # fmt: skip
+    run(warehouse)
+    assert not same(warehouse, "shop:1", "crm:1")
+
+
 def test_junk_values_never_link(warehouse: duckdb.DuckDBPyConnection) -> None:
     insert(
         warehouse,
@@ -355,3 +399,20 @@ def test_namesakes_in_one_postcode_need_more_than_their_names(
         "SELECT count(*) FROM identity.links WHERE rule = 'fuzzy_person' AND source_b = 'social'"
     ).fetchall()
     assert evidence == [(0,)]
+
+
+def test_namesakes_born_the_same_day_in_two_towns_stay_apart(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    born = date(1975, 7, 29)
+    insert(
+        warehouse,
+        [
+            rec("crm", "1", first_name="Emily", last_name="Young", date_of_birth=born,
+                street="818 Queen Ln", postcode="97249", email="emily.young@comcast.net"),
+            rec("crm", "2", first_name="Emily", last_name="Young", date_of_birth=born,
+                street="738 Station Ave", postcode="98187", email="emily667@comcast.net"),
+        ],
+    )  # fmt: skip
+    run(warehouse)
+    assert not same(warehouse, "crm:1", "crm:2")
