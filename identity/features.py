@@ -12,7 +12,7 @@ every exact identifier (email, phone, external ids), junk removed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from identity import normalize as nz
 from identity.compare import first_names_compatible
@@ -107,39 +107,88 @@ def _fill_cache(
     con: duckdb.DuckDBPyConnection, cache: str, config: IdentityConfig, rows_table: str
 ) -> int:
     """Normalize the raw values the cache has not seen; returns how many were new."""
+    with _Normalizer() as normalize:
+        return sum(_fill_kind(con, cache, config, rows_table, kind, normalize) for kind in KINDS)
+
+
+def _fill_kind(
+    con: duckdb.DuckDBPyConnection,
+    cache: str,
+    config: IdentityConfig,
+    rows_table: str,
+    kind: str,
+    normalize: _Normalizer,
+) -> int:
     import pyarrow as pa
 
-    added = 0
-    for kind, (column, region_col, fn) in KINDS.items():
-        region = _region_sql(region_col, config.default_region)
-        rows = con.execute(
-            f"""SELECT DISTINCT CAST(c."{column}" AS VARCHAR) AS raw, {region} AS region
-            FROM {rows_table} c
-            WHERE c."{column}" IS NOT NULL AND NOT EXISTS (
-                SELECT 1 FROM {cache} n WHERE n.kind = ? AND n.raw = CAST(c."{column}" AS VARCHAR)
-                AND n.region = {region})""",
-            [cache_kind(kind)],
-        ).fetchall()
-        if not rows:
-            continue
-        extra = frozenset(config.blocklist.get(kind, ()))
-        values = []
-        for raw, reg in rows:
-            value = fn(raw, reg)
-            values.append(None if value in extra else value)
-        batch = pa.table(
-            {
-                "kind": pa.array([cache_kind(kind)] * len(rows), pa.string()),
-                "raw": pa.array([r[0] for r in rows], pa.string()),
-                "region": pa.array([r[1] for r in rows], pa.string()),
-                "value": pa.array(values, pa.string()),
-            }
-        )
-        con.register("id_new_values", batch)
-        con.execute(f"INSERT INTO {cache} SELECT * FROM id_new_values")
-        con.unregister("id_new_values")
-        added += len(rows)
-    return added
+    column, region_col, _ = KINDS[kind]
+    region = _region_sql(region_col, config.default_region)
+    rows = con.execute(
+        f"""SELECT DISTINCT CAST(c."{column}" AS VARCHAR) AS raw, {region} AS region
+        FROM {rows_table} c
+        WHERE c."{column}" IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM {cache} n WHERE n.kind = ? AND n.raw = CAST(c."{column}" AS VARCHAR)
+            AND n.region = {region})""",
+        [cache_kind(kind)],
+    ).fetchall()
+    if not rows:
+        return 0
+    extra = frozenset(config.blocklist.get(kind, ()))
+    values = [None if v in extra else v for v in normalize(kind, rows)]
+    batch = pa.table(
+        {
+            "kind": pa.array([cache_kind(kind)] * len(rows), pa.string()),
+            "raw": pa.array([r[0] for r in rows], pa.string()),
+            "region": pa.array([r[1] for r in rows], pa.string()),
+            "value": pa.array(values, pa.string()),
+        }
+    )
+    con.register("id_new_values", batch)
+    con.execute(f"INSERT INTO {cache} SELECT * FROM id_new_values")
+    con.unregister("id_new_values")
+    return len(rows)
+
+
+#: Below this many new values, starting worker processes costs more than it saves.
+PARALLEL_FROM = 100_000
+
+
+def _normalize_chunk(kind: str, rows: list[tuple[str, str]]) -> list[str | None]:
+    fn = KINDS[kind][2]
+    return [fn(raw, region) for raw, region in rows]
+
+
+class _Normalizer:
+    """Normalizes batches of ``(raw, region)``: a large batch (a first run over a million
+    records) on every core, in worker processes started once and only when needed."""
+
+    def __init__(self) -> None:
+        self.pool: Any = None
+
+    def __enter__(self) -> _Normalizer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def __call__(self, kind: str, rows: list[tuple[str, str]]) -> list[str | None]:
+        import os
+
+        workers = min(os.cpu_count() or 1, 8)
+        if len(rows) < PARALLEL_FROM or workers < 2:
+            return _normalize_chunk(kind, rows)
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn, not fork: this process holds DuckDB's threads and connection.
+            context = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(workers, mp_context=context)
+        size = -(-len(rows) // (workers * 4))
+        chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
+        parts = self.pool.map(_normalize_chunk, [kind] * len(chunks), chunks)
+        return [value for part in parts for value in part]
 
 
 def _join(kind: str, config: IdentityConfig) -> str:

@@ -355,6 +355,7 @@ def normalize_region(value: str | None) -> str | None:
     return US_STATES.get(cleaned, cleaned.replace(" ", ""))
 
 
+@lru_cache(maxsize=4096)
 def normalize_country(value: str | None) -> str | None:
     """ISO 3166-1 alpha-2 in lower case (``United Kingdom``, ``GBR``, ``UK`` -> ``gb``), or
     None when the value is not a known country."""

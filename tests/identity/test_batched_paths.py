@@ -116,3 +116,20 @@ def test_em_over_pattern_codes_equals_em_over_distinct_vectors() -> None:
     by_vectors.fit_patterns(patterns, counts)
     assert by_codes.to_params() == by_vectors.to_params()
     assert by_codes.iterations_run == by_vectors.iterations_run > 0
+
+
+def test_values_normalized_in_worker_processes_equal_the_serial_ones(monkeypatch):
+    from identity import features
+
+    rows = [(f"+1 (415) 555-{i:04d}", "@us") for i in range(300)] + [
+        ("020 7946 0958", "GB"),
+        ("0000000000", "@us"),
+        ("not a phone", "@us"),
+    ]
+    serial = features._normalize_chunk("phone", rows)
+    monkeypatch.setattr(features, "PARALLEL_FROM", 10)
+    with features._Normalizer() as normalize:
+        parallel = normalize("phone", rows)
+        assert normalize.pool is not None  # the workers really ran
+        assert normalize("email", [("Ann@Example.com", "")]) == ["ann@example.com"]
+    assert parallel == serial and serial[0] == "+14155550000" and serial[-1] is None
