@@ -127,8 +127,11 @@ def similarity(scorer: str, left: list[str], right: list[str]) -> np.ndarray:
     if scorer in ("token_set", "street"):
         sim = process.cpdist(left, right, scorer=fuzz.token_set_ratio, workers=-1) / 100.0
         if scorer == "street":
-            # Two house numbers make two addresses, however alike the street names.
-            sim[[_house(a) != _house(b) for a, b in zip(left, right, strict=True)]] = 0.0
+            # Two house numbers make two addresses, however alike the street names (only
+            # pairs alike enough to matter are looked at).
+            for i in np.flatnonzero(sim > 0).tolist():
+                if _house(left[i]) != _house(right[i]):
+                    sim[i] = 0.0
         return sim
     if scorer == "one_slip":
         # 1 when one letter of the local part was dropped, added, changed or swapped
@@ -136,29 +139,28 @@ def similarity(scorer: str, left: list[str], right: list[str]) -> np.ndarray:
         # mailboxes; mistyped providers are folded by email_match_key), with the same digits
         # (jsmith1@ and jsmith2@ are two people).
         slips = process.cpdist(left, right, scorer=DamerauLevenshtein.distance, workers=-1)
-        return np.array(
-            [
-                float(
-                    d <= 1
-                    and a.rpartition("@")[2] == b.rpartition("@")[2]
-                    and _DIGITS.sub("", a) == _DIGITS.sub("", b)
-                )
-                for d, a, b in zip(slips.tolist(), left, right, strict=True)
-            ]
-        )
+        out = np.zeros(len(left))
+        for i in np.flatnonzero(slips <= 1).tolist():
+            a, b = left[i], right[i]
+            out[i] = float(
+                a.rpartition("@")[2] == b.rpartition("@")[2]
+                and _DIGITS.sub("", a) == _DIGITS.sub("", b)
+            )
+        return out
     return np.array([a == b for a, b in zip(left, right, strict=True)], dtype=float)
 
 
 def levels(comparison: Comparison, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Comparison level (int8) of each pair, given the two sides as object arrays."""
     out = np.full(len(left), -1, dtype=np.int8)
-    present = np.array(
-        [a is not None and b is not None for a, b in zip(left, right, strict=True)], dtype=bool
-    )
+    present = np.not_equal(left, None) & np.not_equal(right, None)
     if not present.any():
         return out
     lp, rp = left[present], right[present]
-    sim = similarity(comparison.scorer, [str(x) for x in lp], [str(x) for x in rp])
+    texts = [lp.tolist(), rp.tolist()]
+    if not all(isinstance(x, str) for x in texts[0][:1] + texts[1][:1]):
+        texts = [[str(x) for x in side] for side in texts]  # dates of birth
+    sim = similarity(comparison.scorer, texts[0], texts[1])
     lv = np.zeros(len(lp), dtype=np.int8)
     for i, threshold in enumerate(comparison.thresholds, start=1):
         lv[sim >= threshold] = i
