@@ -71,9 +71,10 @@ def _is_taken(con: duckdb.DuckDBPyConnection, records: list[Key]) -> Callable[[s
     hits = {
         pid
         for (pid,) in con.execute(
-            "SELECT profile_id FROM id_candidate_ids WHERE profile_id IN "
-            "(SELECT profile_id FROM identity.profile_ids) OR profile_id IN "
-            "(SELECT profile_id FROM identity.record_profiles)"
+            # (two semi-joins: the OR of two IN lists took twice as long)
+            "SELECT profile_id FROM id_candidate_ids SEMI JOIN identity.profile_ids "
+            "USING (profile_id) UNION SELECT profile_id FROM id_candidate_ids "
+            "SEMI JOIN identity.record_profiles USING (profile_id)"
         ).fetchall()
     }
     con.unregister("id_candidate_ids")
