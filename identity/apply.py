@@ -71,9 +71,10 @@ def _is_taken(con: duckdb.DuckDBPyConnection, records: list[Key]) -> Callable[[s
     hits = {
         pid
         for (pid,) in con.execute(
-            "SELECT profile_id FROM id_candidate_ids WHERE profile_id IN "
-            "(SELECT profile_id FROM identity.profile_ids) OR profile_id IN "
-            "(SELECT profile_id FROM identity.record_profiles)"
+            # (two semi-joins: the OR of two IN lists took twice as long)
+            "SELECT profile_id FROM id_candidate_ids SEMI JOIN identity.profile_ids "
+            "USING (profile_id) UNION SELECT profile_id FROM id_candidate_ids "
+            "SEMI JOIN identity.record_profiles USING (profile_id)"
         ).fetchall()
     }
     con.unregister("id_candidate_ids")
@@ -284,9 +285,9 @@ def apply_resolution(
                 "UPDATE identity.profile_ids SET retired_at = ?, retired_into = ? WHERE profile_id = ?",
                 [now, into, retired],
             )
-        # A full run's golden records read the new mapping itself, not the table this
-        # transaction just rewrote (reading a million uncommitted rows back was twice as slow).
-        record_profiles, golden_scope = "id_mapping", None
+        # Golden records read the new mapping itself, not the table this transaction just
+        # rewrote (reading a million uncommitted rows back was twice as slow).
+        golden_scope = None
         if not resolution.full:
             con.register("id_new_pids", pa.table({"profile_id": sorted(set(pid_of))}))
             con.execute(
@@ -295,12 +296,11 @@ def apply_resolution(
             )
             con.unregister("id_new_pids")
             golden_scope = "id_golden_scope"
-            record_profiles = (
-                "(SELECT * FROM identity.record_profiles WHERE profile_id IN "
-                "(SELECT profile_id FROM id_golden_scope))"
-            )
+            # The scope holds whole previous profiles and its records alone get the new
+            # ids, so those profiles' records now are exactly the mapping: reading it saves
+            # a scan of every record's profile.
         upserted, deleted = refresh_golden(
-            con, config.survivorship, record_profiles, now, golden_scope
+            con, config.survivorship, "id_mapping", now, golden_scope
         )
         save_state(con, config, full=resolution.full, learned=resolution.params, now=now)
         con.execute("COMMIT")

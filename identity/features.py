@@ -200,10 +200,15 @@ def _join(kind: str, config: IdentityConfig) -> str:
     )
 
 
-_LIVE = """SELECT * FROM staging.customer_records
-    WHERE NOT coalesce(deleted, false) AND source IS NOT NULL AND record_id IS NOT NULL
-    QUALIFY row_number() OVER (PARTITION BY source, record_id
+def _joins(config: IdentityConfig, cache: str) -> str:
+    """The cache lookups of every kind, from the cache table ``cache``."""
+    return "\n".join(_join(kind, config) for kind in KINDS).replace("{cache}", cache)
+
+
+_LIVE_WHERE = "NOT coalesce(deleted, false) AND source IS NOT NULL AND record_id IS NOT NULL"
+_LATEST = """QUALIFY row_number() OVER (PARTITION BY source, record_id
                                ORDER BY updated_at DESC NULLS LAST) = 1"""
+_LIVE = f"SELECT * FROM staging.customer_records WHERE {_LIVE_WHERE} {_LATEST}"
 
 #: The features of the records as last resolved (kept for incremental runs).
 FEATURES_TABLE = "identity.record_features"
@@ -250,7 +255,6 @@ def build_features(
     if plan:  # compute, but leave the warehouse as it is
         con.execute(f"CREATE OR REPLACE TEMP TABLE id_cache AS SELECT * FROM {CACHE_TABLE}")
         cache = "id_cache"
-    joins = "\n".join(_join(kind, config) for kind in KINDS).replace("{cache}", cache)
     rank = "CAST(row_number() OVER (ORDER BY source, record_id) - 1 AS BIGINT) AS rid"
     if not incremental:
         # Rank the live rows first, then join the narrow cache lookups onto that table: the
@@ -262,15 +266,21 @@ def build_features(
         _fill_cache(con, cache, config, "id_rows")
         con.execute(
             "CREATE OR REPLACE TEMP TABLE id_features AS "
-            f"{_features_sql('id_rows', joins, rid=True)} ORDER BY c.rid"
+            f"{_features_sql('id_rows', _joins(config, cache), rid=True)} ORDER BY c.rid"
         )
         con.execute("DROP TABLE id_rows")
     else:
         # Only the narrow (key, fingerprint) rows of every live record are ranked; the
-        # unchanged records' features are read back with their rank.
+        # unchanged records' features are read back with their rank. The fingerprints are
+        # taken first, so the windows sort narrow rows (the wide rows cost twice as much);
+        # a row's fingerprint is the same as that of the live row it is.
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE id_live AS SELECT {rank}, * FROM "
-            f"(SELECT c.source, c.record_id, hash(c) AS fp FROM ({_LIVE}) c)"
+            "CREATE OR REPLACE TEMP TABLE id_live AS SELECT c.source, c.record_id, c.updated_at, "
+            f"hash(c) AS fp FROM staging.customer_records c WHERE {_LIVE_WHERE}"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE id_live AS SELECT {rank}, source, record_id, fp "
+            f"FROM id_live {_LATEST}"
         )
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE id_changed_keys AS
@@ -296,13 +306,24 @@ def build_features(
             FROM ({changed_live}) c JOIN id_live l USING (source, record_id)"""
         )
         _fill_cache(con, cache, config, "id_rows")
+        # The changed rows look up only the cache entries of their raw values (joining the
+        # whole cache, millions of values, cost more than the few rows themselves).
+        raws = " UNION ".join(
+            f'SELECT CAST("{column}" AS VARCHAR) FROM id_rows'
+            for column in sorted({column for column, _, _ in KINDS.values()})
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE id_cache_hits AS SELECT * FROM {cache} "
+            f"WHERE raw IN ({raws})"
+        )
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE id_features AS
             SELECT l.rid, s.* FROM {FEATURES_TABLE} s
                 JOIN id_live l ON l.source = s.source AND l.record_id = s.record_id AND l.fp = s.fp
-            UNION ALL BY NAME {_features_sql("id_rows", joins, rid=True)}"""
+            UNION ALL BY NAME {_features_sql("id_rows", _joins(config, "id_cache_hits"), rid=True)}"""
         )
         con.execute("DROP TABLE id_rows")
+        con.execute("DROP TABLE id_cache_hits")
         con.execute("DROP TABLE id_live")
     ext_extra = {k: v for k, v in config.blocklist.items() if k not in KINDS}
     con.execute(

@@ -109,6 +109,19 @@ def _partition(mapping: dict[str, str]) -> set[frozenset[str]]:
     return {frozenset(g) for g in groups.values()}
 
 
+def _golden_by_group(
+    con: duckdb.DuckDBPyConnection, mapping: dict[str, str]
+) -> dict[frozenset[str], tuple[Any, ...]]:
+    """Each profile's golden record (without its id and write time), by its records."""
+    members: dict[str, set[str]] = {}
+    for key, pid in mapping.items():
+        members.setdefault(pid, set()).add(key)
+    rows = con.execute(
+        "SELECT profile_id, * EXCLUDE (profile_id, updated_at) FROM identity.golden_records"
+    ).fetchall()
+    return {frozenset(members[row[0]]): tuple(row[1:]) for row in rows}
+
+
 FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -128,8 +141,10 @@ def test_incremental_equals_full_and_rerun_is_idempotent(rows: list[dict[str, An
     con, incremental = _resolve(rows, batches=3)
     # Incremental runs score with the parameters the first (full) run learned: they equal a
     # full resolution of all records scored with those same parameters.
-    _, full = _resolve(rows, params=load_params(con))
+    full_con, full = _resolve(rows, params=load_params(con))
     assert _partition(incremental) == _partition(full)
+    # ...and so do the golden records of each group (written from the scope's records only).
+    assert _golden_by_group(con, incremental) == _golden_by_group(full_con, full)
     journal = con.execute("SELECT count(*) FROM identity.merge_journal").fetchall()
     golden = con.execute("SELECT * FROM identity.golden_records ORDER BY profile_id").fetchall()
     config = IdentityConfig()
