@@ -153,7 +153,7 @@ def similarity(scorer: str, left: list[str], right: list[str]) -> np.ndarray:
 def levels(comparison: Comparison, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Comparison level (int8) of each pair, given the two sides as object arrays."""
     out = np.full(len(left), -1, dtype=np.int8)
-    present = np.not_equal(left, None) & np.not_equal(right, None)
+    present = (left != None) & (right != None)  # noqa: E711 (elementwise, on object arrays)
     if not present.any():
         return out
     lp, rp = left[present], right[present]
