@@ -380,3 +380,34 @@ def test_staging_rewrites_only_the_sources_that_changed(make_project):
     (project / "cdp.yml").write_text(yml.split("  crm:")[0])
     assert sync(project).stages[0].counts["customer_records"] == 2
     assert query(project, "SELECT DISTINCT source FROM staging.customer_records") == [("shop",)]
+
+
+def test_rows_written_before_file_versions_existed_are_kept_or_replaced_like_any_other(
+    make_project,
+):
+    """An earlier cdp merged rows on the file and gave them no version (_cdp_sha256 NULL):
+    an unchanged file keeps its rows, a changed one has them replaced."""
+    project = make_project(
+        SOURCES,
+        {
+            "data/customers_1.csv": SHOPIFY_HEADER + SHOPIFY_ROWS,
+            "data/customers_2.csv": SHOPIFY_HEADER
+            + "201,Gus,Po,gus@example.com,yes,,,,,,,no,1,1,\n",
+        },
+    )
+    sync(project)
+    import duckdb
+
+    con = duckdb.connect(str(project / ".cdp" / "warehouse.duckdb"))
+    con.execute("UPDATE raw_shop.shopify_customers SET _cdp_sha256 = NULL, _cdp_row = NULL")
+    con.close()
+    path = project / "data/customers_2.csv"
+    path.write_text(SHOPIFY_HEADER + "201,Gus,Poe,gus@example.com,yes,,,,,,,no,1,1,\n")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    sync(project)
+    assert query(
+        project,
+        "SELECT customer_id, last_name, _cdp_sha256 IS NOT NULL FROM raw_shop.shopify_customers "
+        "ORDER BY 1",
+    ) == [("101", "Lee", True), ("102", "Ray", True), ("201", "Poe", True)]
+    assert query(project, "SELECT count(*) FROM staging.customer_records") == [(3,)]

@@ -70,10 +70,21 @@ def _with_version(table: Any, version: tuple[str, str]) -> Any:
     return table
 
 
+def _hints(parquet: Path) -> Any:
+    """The columns of ``parquet`` for dlt, the version columns nullable: a table an earlier
+    cdp wrote gains them on its next load, and NOT NULL cannot be added to a filled table."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(parquet)
+    return pa.schema(
+        [f.with_nullable(True) if f.name in ("_cdp_sha256", "_cdp_row") else f for f in schema]
+    ).empty_table()
+
+
 def build_source(ctx: SourceContext) -> Any:
     import dlt
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     config: FilesConfig = ctx.config
     spec = config.spec()
@@ -83,10 +94,7 @@ def build_source(ctx: SourceContext) -> Any:
     @dlt.resource(
         name=spec.table,
         write_disposition="append",
-        columns={
-            "_cdp_file": {"data_type": "text", "nullable": False},
-            "_cdp_sha256": {"data_type": "text", "nullable": False},
-        },
+        columns={"_cdp_file": {"data_type": "text", "nullable": False}},
     )
     def files() -> Iterator[Any]:
         shutil.rmtree(workdir, ignore_errors=True)  # leftovers of a killed run
@@ -121,9 +129,7 @@ def build_source(ctx: SourceContext) -> Any:
                     rows += count
                     ctx.progress(count)
                     # dlt hard-links the file into its load package: no copy, no rewrite.
-                    yield dlt.mark.with_file_import(
-                        str(file), "parquet", count, hints=pq.read_schema(file).empty_table()
-                    )
+                    yield dlt.mark.with_file_import(str(file), "parquet", count, hints=_hints(file))
                     file.unlink()
                 else:
                     rejected += item.num_rows
@@ -153,21 +159,34 @@ def reconcile(ctx: SourceContext, con: Any) -> None:
     """
     dataset, table = ctx.dataset, ctx.config.spec().table
     files = f'"{dataset}"."{FILES_TABLE}"'
-    targets = {f'"{dataset}"."{table}"': ("_cdp_row", "rows")}
-    tables = {
-        name
-        for (name,) in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [dataset]
-        ).fetchall()
-    }
-    if FILES_TABLE not in tables:
+    columns: dict[str, set[str]] = {}
+    for name, column in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ?",
+        [dataset],
+    ).fetchall():
+        columns.setdefault(name, set()).add(column)
+    if FILES_TABLE not in columns:
         return
-    if REJECTED_TABLE in tables:
-        targets[f'"{dataset}"."{REJECTED_TABLE}"'] = ("line", "rejected")
-    if table not in tables:
-        del targets[f'"{dataset}"."{table}"']
+    # A table without file versions was written by an earlier cdp (merged on the file, so it
+    # is exact as it stands) and has not been appended to since: nothing to reconcile.
+    targets = {
+        f'"{dataset}"."{name}"': key_and_count
+        for name, key_and_count in (
+            (table, ("_cdp_row", "rows")),
+            (REJECTED_TABLE, ("line", "rejected")),
+        )
+        if "_cdp_sha256" in columns.get(name, ())
+    }
     con.execute("BEGIN TRANSACTION")
     try:
+        for target in targets:
+            # Rows an earlier cdp wrote carry no version: they are the file's first version
+            # on record (later loads append later manifest rows).
+            con.execute(
+                f"UPDATE {target} t SET _cdp_sha256 = f.sha FROM (SELECT _cdp_file, "
+                f"arg_min(_cdp_sha256, loaded_at) AS sha FROM {files} GROUP BY _cdp_file) f "
+                "WHERE t._cdp_sha256 IS NULL AND t._cdp_file = f._cdp_file"
+            )
         con.execute(
             f"DELETE FROM {files} WHERE rowid NOT IN "
             f"(SELECT arg_max(rowid, loaded_at) FROM {files} GROUP BY _cdp_file)"
