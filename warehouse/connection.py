@@ -10,7 +10,14 @@ import duckdb
 from cdp.connector import CUSTOMER_RECORD_COLUMNS, EVENT_COLUMNS
 from cdp.errors import WarehouseError
 
-__all__ = ["RESERVED_SCHEMAS", "connect", "ensure_layout", "table_exists", "table_columns"]
+__all__ = [
+    "RESERVED_SCHEMAS",
+    "connect",
+    "create_table_sql",
+    "ensure_layout",
+    "table_columns",
+    "table_exists",
+]
 
 RESERVED_SCHEMAS = ("staging", "identity", "profiles", "segments", "sync", "cdp")
 
@@ -54,16 +61,19 @@ def connect(
         raise WarehouseError(f"{path}: cannot open the warehouse: {text}") from None
 
 
-def _create_table_sql(name: str, columns: dict[str, str]) -> str:
+def create_table_sql(name: str, columns: dict[str, str], *, replace: bool = False) -> str:
+    """``CREATE TABLE`` of ``name`` with ``columns`` (name -> type); kept if it exists, unless
+    ``replace``."""
     body = ", ".join(f'"{col}" {type_}' for col, type_ in columns.items())
-    return f"CREATE TABLE IF NOT EXISTS {name} ({body})"
+    create = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE IF NOT EXISTS"
+    return f"{create} {name} ({body})"
 
 
 def ensure_layout(con: duckdb.DuckDBPyConnection) -> None:
     """Create the SPEC's schemas and cdp's own tables if they are missing (idempotent)."""
     con.execute(files("warehouse.sql").joinpath("core.sql").read_text(encoding="utf-8"))
-    con.execute(_create_table_sql("staging.customer_records", CUSTOMER_RECORD_COLUMNS))
-    con.execute(_create_table_sql("staging.events", EVENT_COLUMNS))
+    con.execute(create_table_sql("staging.customer_records", CUSTOMER_RECORD_COLUMNS))
+    con.execute(create_table_sql("staging.events", EVENT_COLUMNS))
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

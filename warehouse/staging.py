@@ -26,7 +26,7 @@ from cdp.connector import (
     SourceConnector,
 )
 from cdp.errors import ConnectorError
-from warehouse.connection import table_columns
+from warehouse.connection import create_table_sql, table_columns
 
 __all__ = ["MappedSource", "rebuild_staging"]
 
@@ -141,8 +141,7 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     existing = table_columns(con, "staging")
     for table, columns in shapes.items():
         if existing.get(table.split(".")[1]) != tuple(columns):
-            body = ", ".join(f'"{c}" {t}' for c, t in columns.items())
-            con.execute(f"CREATE OR REPLACE TABLE {table} ({body})")
+            con.execute(create_table_sql(table, columns, replace=True))
             if table != "staging._cdp_build":
                 con.execute("DELETE FROM staging._cdp_build")
 

@@ -104,18 +104,6 @@ def run_source(
     return LoadResult(database, ctx.dataset, rows, dispositions)
 
 
-def _tables(con: Any, schema: str) -> dict[str, tuple[str, ...]]:
-    rows = con.execute(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ? "
-        "ORDER BY table_name, ordinal_position",
-        [schema],
-    ).fetchall()
-    tables: dict[str, list[str]] = {}
-    for table, column in rows:
-        tables.setdefault(table, []).append(column)
-    return {t: tuple(c) for t, c in tables.items()}
-
-
 def canonical_rows(
     connector: SourceConnector, case: SourceCase, database: Path
 ) -> dict[str, list[dict[str, Any]]]:
@@ -126,6 +114,8 @@ def canonical_rows(
     """
     import duckdb
 
+    from warehouse.connection import table_columns
+
     schema = f"raw_{case.name}"
     con = duckdb.connect(str(database), read_only=True)
     try:
@@ -133,7 +123,7 @@ def canonical_rows(
             source=case.name,
             schema=schema,
             config=connector.config_model.model_validate(case.config),
-            tables=_tables(con, schema),
+            tables=table_columns(con, schema),
         )
         mapping = connector.mapping(ctx)
         out: dict[str, list[dict[str, Any]]] = {"customer_records": [], "events": []}

@@ -22,7 +22,7 @@ from connectors.sources.files.config import FileSpec, column_key
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["BATCH_ROWS", "detect_format", "read_file"]
+__all__ = ["BATCH_ROWS", "detect_format", "read_file", "with_version"]
 
 BATCH_ROWS = 200_000
 DUCKDB_TYPES = {"timestamp": "TIMESTAMP", "date": "DATE", "number": "DOUBLE", "integer": "BIGINT"}
@@ -73,13 +73,21 @@ def read_file(
     for kind, table in reader(source, path, spec):
         if kind == "rows":
             n = table.num_rows
-            for name, value in zip(("_cdp_file", "_cdp_sha256"), version, strict=True):
-                table = table.append_column(name, pa.array([value] * n, pa.string()))
+            table = with_version(table, version)
             table = table.append_column(
                 "_cdp_row", pa.array(range(position + 1, position + n + 1), pa.int64())
             )
             position += n
         yield kind, table
+
+
+def with_version(table: pa.Table, version: tuple[str, str]) -> pa.Table:
+    """``table`` with its file's version: ``_cdp_file`` and ``_cdp_sha256`` on every row."""
+    import pyarrow as pa
+
+    for name, value in zip(("_cdp_file", "_cdp_sha256"), version, strict=True):
+        table = table.append_column(name, pa.array([value] * table.num_rows, pa.string()))
+    return table
 
 
 def _check_columns(source: str, path: Path, spec: FileSpec, found: list[str]) -> None:

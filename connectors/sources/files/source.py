@@ -29,7 +29,8 @@ from typing import Any
 from cdp.connector import FILES_TABLE, REJECTED_TABLE, SourceContext
 from cdp.errors import ConfigError
 from connectors.sources.files.config import FilesConfig
-from connectors.sources.files.readers import read_file
+from connectors.sources.files.readers import read_file, with_version
+from warehouse.connection import table_columns
 
 __all__ = ["build_source", "check_paths", "matching_files", "reconcile"]
 
@@ -60,14 +61,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _with_version(table: Any, version: tuple[str, str]) -> Any:
-    import pyarrow as pa
-
-    for name, value in zip(("_cdp_file", "_cdp_sha256"), version, strict=True):
-        table = table.append_column(name, pa.array([value] * table.num_rows, pa.string()))
-    return table
 
 
 def _hints(parquet: Path) -> Any:
@@ -133,7 +126,7 @@ def build_source(ctx: SourceContext) -> Any:
                     file.unlink()
                 else:
                     rejected += item.num_rows
-                    yield dlt.mark.with_table_name(_with_version(item, version), REJECTED_TABLE)
+                    yield dlt.mark.with_table_name(with_version(item, version), REJECTED_TABLE)
             manifest = pa.table(
                 {
                     "size": [stat.st_size],
@@ -142,7 +135,7 @@ def build_source(ctx: SourceContext) -> Any:
                     "loaded_at": pa.array([datetime.now(UTC)], pa.timestamp("us", tz="UTC")),
                 }
             )
-            yield dlt.mark.with_table_name(_with_version(manifest, version), FILES_TABLE)
+            yield dlt.mark.with_table_name(with_version(manifest, version), FILES_TABLE)
             state[rel] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha}
 
     return files()
@@ -159,12 +152,7 @@ def reconcile(ctx: SourceContext, con: Any) -> None:
     """
     dataset, table = ctx.dataset, ctx.config.spec().table
     files = f'"{dataset}"."{FILES_TABLE}"'
-    columns: dict[str, set[str]] = {}
-    for name, column in con.execute(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ?",
-        [dataset],
-    ).fetchall():
-        columns.setdefault(name, set()).add(column)
+    columns = table_columns(con, dataset)
     if FILES_TABLE not in columns:
         return
     # A table without file versions was written by an earlier cdp (merged on the file, so it
