@@ -248,13 +248,13 @@ def build_features(
     """
     con.execute(CACHE_DDL)
     cache = CACHE_TABLE
-    if not plan:  # values an older normalizer wrote
-        con.execute(
-            f"DELETE FROM {CACHE_TABLE} WHERE kind NOT LIKE 'ext:%' AND kind NOT LIKE '%/v{NORMALIZERS_VERSION}'"
-        )
     if plan:  # compute, but leave the warehouse as it is
         con.execute(f"CREATE OR REPLACE TEMP TABLE id_cache AS SELECT * FROM {CACHE_TABLE}")
         cache = "id_cache"
+    else:  # values an older normalizer wrote
+        con.execute(
+            f"DELETE FROM {CACHE_TABLE} WHERE kind NOT LIKE 'ext:%' AND kind NOT LIKE '%/v{NORMALIZERS_VERSION}'"
+        )
     rank = "CAST(row_number() OVER (ORDER BY source, record_id) - 1 AS BIGINT) AS rid"
     if not incremental:
         # Rank the live rows first, then join the narrow cache lookups onto that table: the
@@ -295,11 +295,10 @@ def build_features(
                               WHERE l.source = s.source AND l.record_id = s.record_id)"""
         )
         # (Keeping only the changed keys before the latest-row window keeps whole partitions.)
-        changed_live = _LIVE.replace(
-            "WHERE NOT",
-            "WHERE EXISTS (SELECT 1 FROM id_changed_keys k WHERE k.source = "
-            "customer_records.source AND k.record_id = customer_records.record_id) AND NOT",
-            1,
+        changed_live = (
+            "SELECT * FROM staging.customer_records c WHERE EXISTS (SELECT 1 FROM "
+            "id_changed_keys k WHERE k.source = c.source AND k.record_id = c.record_id) "
+            f"AND {_LIVE_WHERE} {_LATEST}"
         )
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE id_rows AS SELECT l.rid, c.*, hash(c) AS fp
