@@ -146,11 +146,16 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute("DELETE FROM staging._cdp_build")
 
 
+def _forget(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Remove source ``name``'s rows from the staging tables and its build record."""
+    for table in [*STAGING_TABLES, "staging._cdp_build"]:
+        con.execute(f"DELETE FROM {table} WHERE source = ?", [name])
+
+
 def _rebuild_source(con: duckdb.DuckDBPyConnection, plan: _Plan) -> None:
     """Replace one source's rows in the staging tables (inside the caller's transaction)."""
     name = plan.source
-    for table in STAGING_TABLES:
-        con.execute(f"DELETE FROM {table} WHERE source = ?", [name])
+    _forget(con, name)
     records = "staging.customer_records"
     if plan.customers:
         con.execute(f"INSERT INTO {records} BY NAME " + "\nUNION ALL\n".join(plan.customers))
@@ -200,11 +205,9 @@ def rebuild_staging(
     con.execute("BEGIN TRANSACTION")
     try:
         for name in gone:
-            for table in [*STAGING_TABLES, "staging._cdp_build"]:
-                con.execute(f"DELETE FROM {table} WHERE source = ?", [name])
+            _forget(con, name)
         for plan in stale:
             _rebuild_source(con, plan)
-            con.execute("DELETE FROM staging._cdp_build WHERE source = ?", [plan.source])
             con.execute(
                 "INSERT INTO staging._cdp_build VALUES (?, ?, now())",
                 [plan.source, plan.fingerprint],
