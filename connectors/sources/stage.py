@@ -59,6 +59,7 @@ def run_pipeline(
         dataset_name=sctx.dataset,
     )
     name = sctx.name
+    _drop_half_created_packages(pipeline)
     try:
         if pipeline.list_extracted_load_packages():
             pipeline.normalize()
@@ -87,6 +88,20 @@ def run_pipeline(
         # dlt keeps the last pipeline (and so ``con``) alive in its context otherwise.
         pipeline.deactivate()
     return (dict(normalized.row_counts) if normalized else {}), pipeline
+
+
+def _drop_half_created_packages(pipeline: Any) -> None:
+    """Remove extracted load packages that a kill cut off while dlt was creating their folders
+    (no ``new_jobs`` yet): they hold no data, and dlt would fail to normalize them. Their
+    files are read again, as the source state they carried was never committed."""
+    import shutil
+    from pathlib import Path
+
+    extracted = Path(pipeline.working_dir) / "normalize" / "extracted"
+    for load_id in pipeline.list_extracted_load_packages():
+        package = extracted / load_id
+        if package.is_dir() and not (package / "new_jobs").is_dir():
+            shutil.rmtree(package)
 
 
 def load_source(

@@ -146,3 +146,17 @@ def test_killing_sync_at_any_moment_then_rerunning_loads_every_row_exactly_once(
     statuses = dict(query(project, "SELECT status, count(*) FROM cdp.runs GROUP BY 1"))
     assert statuses.get("succeeded", 0) >= 1
     assert statuses.get("running", 0) == 0  # killed runs are marked interrupted
+
+
+def test_a_load_package_cut_off_while_being_created_is_dropped_and_the_rows_load(make_project):
+    """A kill while dlt creates a package's folders leaves one without new_jobs."""
+    project = make_project(YML, {"data/customers_1.csv": customers_csv(1, 3)})
+    assert run_sync(load_project(project), only=["sources"]).status == "partial"  # crm: no file
+    pipelines = project / ".cdp" / "pipelines"
+    package = pipelines / "cdp_acme_shop" / "normalize" / "extracted" / "1795409664.6991394"
+    for folder in ("completed_jobs", "started_jobs"):
+        (package / folder).mkdir(parents=True)
+    (project / "data/customers_2.csv").write_text(customers_csv(10, 2))
+    run_sync(load_project(project), only=["sources"])
+    assert not package.exists()
+    assert query(project, "SELECT count(*) FROM raw_shop.shopify_customers") == [(5,)]
