@@ -7,6 +7,7 @@ side is missing, 0 for different, and higher levels for closer agreement, the to
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,6 +17,8 @@ __all__ = [
     "COMPARISONS",
     "Comparison",
     "first_names_compatible",
+    "coded_levels",
+    "coded_similarity",
     "levels",
     "names_compatible",
     "similarity",
@@ -152,20 +155,48 @@ def similarity(scorer: str, left: list[str], right: list[str]) -> np.ndarray:
 
 def levels(comparison: Comparison, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Comparison level (int8) of each pair, given the two sides as object arrays."""
-    out = np.full(len(left), -1, dtype=np.int8)
-    present = (left != None) & (right != None)  # noqa: E711 (elementwise, on object arrays)
-    if not present.any():
-        return out
-    lp, rp = left[present], right[present]
-    texts = [lp.tolist(), rp.tolist()]
-    if not all(isinstance(x, str) for x in texts[0][:1] + texts[1][:1]):
-        texts = [[str(x) for x in side] for side in texts]  # dates of birth
-    sim = similarity(comparison.scorer, texts[0], texts[1])
-    lv = np.zeros(len(lp), dtype=np.int8)
+    values = sorted({str(x) for x in (*left, *right) if x is not None})
+    code = {v: i for i, v in enumerate(values)}
+    as_codes = lambda side: np.array(  # noqa: E731
+        [-1 if x is None else code[str(x)] for x in side], dtype=np.int32
+    )
+    return coded_levels(
+        comparison, as_codes(left), as_codes(right), lambda codes: [values[i] for i in codes]
+    )
+
+
+def coded_similarity(
+    scorer: str, left: np.ndarray, right: np.ndarray, texts: Callable[[np.ndarray], list[str]]
+) -> np.ndarray:
+    """Similarity of each pair given as dictionary codes (-1 when missing, then NaN), with
+    ``texts`` giving the values of an array of codes. Equal codes are 1; the others are
+    compared once per distinct pair of values (a batch of pairs repeats the same first names,
+    cities and postcodes many times)."""
+    sim = np.full(len(left), np.nan)
+    present = (left >= 0) & (right >= 0)
+    same = present & (left == right)
+    sim[same] = 1.0
+    differ = np.flatnonzero(present & ~same)
+    if len(differ):
+        x, y = left[differ].astype(np.int64), right[differ].astype(np.int64)
+        width = int(max(x.max(), y.max())) + 1
+        combos, inverse = np.unique(x * width + y, return_inverse=True)
+        sim[differ] = similarity(scorer, texts(combos // width), texts(combos % width))[inverse]
+    return sim
+
+
+def coded_levels(
+    comparison: Comparison,
+    left: np.ndarray,
+    right: np.ndarray,
+    texts: Callable[[np.ndarray], list[str]],
+) -> np.ndarray:
+    """Comparison level (int8) of each pair, given as in :func:`coded_similarity`."""
+    sim = coded_similarity(comparison.scorer, left, right, texts)
+    out = np.where(np.isnan(sim), -1, 0).astype(np.int8)
     for i, threshold in enumerate(comparison.thresholds, start=1):
-        lv[sim >= threshold] = i
-    lv[lp == rp] = comparison.n_levels - 1
+        out[sim >= threshold] = i
     if comparison.only_agreement:
-        lv[lv == 0] = -1
-    out[present] = lv
+        out[out == 0] = -1
+    out[(left == right) & (left >= 0)] = comparison.n_levels - 1
     return out

@@ -5,17 +5,19 @@ the small comparison vectors, not the pairs' text."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from identity.blocking import candidate_pairs_sql
-from identity.compare import COMPARISONS, levels, similarity
+from identity.compare import COMPARISONS, Comparison, coded_levels, coded_similarity
 from identity.fellegi_sunter import FellegiSunter, decode_patterns, encode_patterns
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
     from identity.config import FuzzyRule, ProbabilisticRule
 
@@ -60,8 +62,9 @@ def _has_evidence(fields: list[str], g: np.ndarray) -> np.ndarray:
 
 class FeatureArrays:
     """Feature columns indexed by ``rid`` (loaded once per run), of every record or of the
-    records whose rid ``rids_sql`` selects. Columns stay Arrow arrays; Python strings exist
-    only for the batch of pairs being compared, so memory stays bounded."""
+    records whose rid ``rids_sql`` selects, dictionary-encoded: a pair's two values are
+    compared as integer codes, and text is made only for the distinct pairs of values a batch
+    needs, so memory stays bounded and repeated values are compared once."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, rids_sql: str | None = None) -> None:
         columns = sorted({c.source_column for c in COMPARISONS.values()})
@@ -74,13 +77,29 @@ class FeatureArrays:
         self.rids: np.ndarray | None = (
             table.column("rid").to_numpy().astype(np.int64) if rids_sql else None
         )
-        self.arrays = {c: table.column(c).combine_chunks() for c in columns}
+        self.codes: dict[str, np.ndarray] = {}
+        self.values: dict[str, pa.Array] = {}
+        for c in columns:
+            encoded = table.column(c).combine_chunks().dictionary_encode()
+            self.codes[c] = encoded.indices.fill_null(-1).to_numpy().astype(np.int32)
+            self.values[c] = encoded.dictionary
 
-    def side(self, column: str, rids: np.ndarray) -> np.ndarray:
-        """The column's values (object array, None when missing) of records ``rids``."""
+    def codes_of(self, column: str, rids: np.ndarray) -> np.ndarray:
+        """The column's value codes (-1 when missing) of records ``rids``."""
         if self.rids is not None:
             rids = np.searchsorted(self.rids, rids)
-        return self.arrays[column].take(rids).to_numpy(zero_copy_only=False)
+        return self.codes[column][rids]
+
+    def texts(self, column: str) -> Callable[[np.ndarray], list[str]]:
+        """The values of an array of the column's codes."""
+        return lambda codes: self.values[column].take(codes).to_pylist()
+
+    def levels(self, comparison: Comparison, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The comparison's level of each pair of records ``a[i], b[i]``."""
+        col = comparison.source_column
+        return coded_levels(
+            comparison, self.codes_of(col, a), self.codes_of(col, b), self.texts(col)
+        )
 
 
 @dataclass
@@ -98,9 +117,7 @@ class ScoredEdges:
 def _gammas(features: FeatureArrays, fields: list[str], a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = np.empty((len(a), len(fields)), dtype=np.int8)
     for j, name in enumerate(fields):
-        comparison = COMPARISONS[name]
-        col = comparison.source_column
-        out[:, j] = levels(comparison, features.side(col, a), features.side(col, b))
+        out[:, j] = features.levels(COMPARISONS[name], a, b)
     return out
 
 
@@ -212,18 +229,15 @@ def _score_fuzzy(
         sims: dict[str, np.ndarray] = {}
         for name, minimum in rule.min_similarity.items():
             comparison = COMPARISONS[name]
-            left = features.side(comparison.source_column, a)
-            right = features.side(comparison.source_column, b)
-            present = np.array(
-                [x is not None and y is not None for x, y in zip(left, right, strict=True)]
+            col = comparison.source_column
+            sim = coded_similarity(
+                comparison.scorer,
+                features.codes_of(col, a),
+                features.codes_of(col, b),
+                features.texts(col),
             )
-            sim = np.zeros(len(a))
-            if present.any():
-                sim[present] = similarity(
-                    comparison.scorer,
-                    [str(x) for x in left[present]],
-                    [str(x) for x in right[present]],
-                )
+            present = ~np.isnan(sim)
+            sim[~present] = 0.0
             sims[name] = sim
             ok &= present & (sim >= minimum)
             mins = np.minimum(mins, sim)
