@@ -245,3 +245,77 @@ def test_junk_values_never_link(values: list[tuple[str, str]]) -> None:
     ]
     _, mapping = _resolve(rows)
     assert len(set(mapping.values())) == len(rows)
+
+
+def _one_by_one(n: int, edges: Any, **guards: Any) -> Any:
+    """The plain algorithm: every link in order through the guards."""
+    import numpy as np
+
+    from identity.cluster import _Groups
+
+    groups = _Groups(n, guards["limited"], guards["limits"], guards["names"], guards["never"])
+    lo, hi = np.minimum(edges.a, edges.b), np.maximum(edges.a, edges.b)
+    order = np.lexsort((hi, lo, -edges.score, edges.priority))
+    accepted, refused = [], 0
+    for idx in order.tolist():
+        ra, rb = groups.find(int(lo[idx])), groups.find(int(hi[idx]))
+        if ra == rb:
+            continue
+        user = edges.priority[idx] < 0
+        if groups.conflict(
+            ra, rb, check_names=bool(edges.check_names[idx]) and not user, check_limits=not user
+        ):
+            refused += 1
+            continue
+        groups.union(ra, rb)
+        accepted.append(idx)
+    return [groups.find(i) for i in range(n)], accepted, refused
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 30).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(
+                st.tuples(
+                    st.integers(0, n - 1),
+                    st.integers(0, n - 1),
+                    st.integers(-1, 2),
+                    st.sampled_from([0.5, 0.9, 1.0]),
+                    st.booleans(),
+                ),
+                max_size=60,
+            ),
+            st.dictionaries(st.integers(0, n - 1), st.sampled_from(["1", "2", "3"])),
+            st.dictionaries(st.integers(0, n - 1), st.sampled_from(["ann", "anne", "bob", "eve"])),
+            st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3),
+        )
+    )
+)
+def test_clustering_equals_applying_every_link_one_by_one(case: Any) -> None:
+    """The spanning-forest shortcut for parts no guard can touch changes nothing."""
+    import numpy as np
+
+    from identity.cluster import Edges, cluster
+
+    n, links, ids, first_names, never = case
+    edges = Edges(
+        np.array([x[0] for x in links], np.int64),
+        np.array([x[1] for x in links], np.int64),
+        np.array([x[2] for x in links], np.int64),
+        np.array([x[3] for x in links], float),
+        np.array([x[4] for x in links], bool),
+    )
+    guards: dict[str, Any] = {
+        "limited": {"shopify_customer_id": {r: frozenset((v,)) for r, v in ids.items()}},
+        "limits": {"shopify_customer_id": 1},
+        "names": {r: (v, v) for r, v in first_names.items()},
+        "never": [(x, y) for x, y in never if x != y],
+    }
+    got = cluster(n, edges, **guards)
+    labels, accepted, refused = _one_by_one(n, edges, **guards)
+    same_group = lambda ls: {(i, j) for i in range(n) for j in range(n) if ls[i] == ls[j]}  # noqa: E731
+    assert same_group(got.labels.tolist()) == same_group(labels)
+    assert got.accepted.tolist() == accepted
+    assert sum(got.refused.values()) == refused
