@@ -27,6 +27,7 @@ import time
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -421,13 +422,53 @@ def linkable_parts(records: list[dict]) -> dict[tuple[str, str], tuple[int, int]
     return {key(r): (r["pid"], hash(find(key(r)))) for r in records}
 
 
+def _first_name(raw: str | None) -> tuple[str, str] | None:
+    """A record's first name (as written, nickname-folded); None for none or a placeholder."""
+    from identity.junk import is_junk
+    from identity.normalize import canonical_first_name, normalize_name
+
+    name = normalize_name(raw)
+    if name is None or is_junk("name", name):
+        return None
+    canon = canonical_first_name(raw)
+    return (name.split()[0], canon) if canon else None
+
+
+def _household_mix_kind(
+    keys: list[tuple[str, str]],
+    truth: dict[tuple[str, str], int],
+    first_names: dict[tuple[str, str], tuple[str, str] | None],
+) -> str:
+    """``nameless``, ``namesakes`` or ``different``: what the first names of a mixed
+    profile's people (its records ``keys``) tell. Each person's names say which names they
+    may be (Alex: Alexander or Alexandra, unless another record says Alexandra); two people
+    differ when no name fits both."""
+    from identity.compare import possible_names, settled_names
+
+    names: dict[int, set[tuple[str, str]]] = {}
+    for key in keys:
+        held = names.setdefault(truth[key], set())
+        if first_names.get(key):
+            held.add(first_names[key])  # type: ignore[arg-type]
+    if not all(names.values()):
+        return "nameless"
+    may_be = [
+        frozenset().union(*(possible_names(n) for n in settled_names(held) or ()))
+        for held in names.values()
+    ]
+    if all(a & b for a in may_be for b in may_be):
+        return "namesakes"
+    return "different"
+
+
 def quality(
     truth: dict[tuple[str, str], int],
     predicted: dict[tuple[str, str], str],
     households: dict[int, str],
     identifiable: set[tuple[str, str]] | None = None,
     linkable: dict[tuple[str, str], tuple[int, int]] | None = None,
-) -> dict[str, float]:
+    first_names: dict[tuple[str, str], tuple[str, str] | None] | None = None,
+) -> dict[str, Any]:
     def pairs(counter: Counter) -> int:
         return sum(n * (n - 1) // 2 for n in counter.values())
 
@@ -444,6 +485,16 @@ def quality(
         for m in mixed
         if len({households.get(p) for p in m} - {None}) == 1 and all(households.get(p) for p in m)
     ]
+    # What tells the people of a household mix apart: nothing when they have one first name
+    # (namesakes: the same first and last name, address and inbox) or when one of them is in
+    # the profile only by a nameless record on the shared inbox; different first names are
+    # two people who share only the household.
+    household_profiles = {p for p, people in members.items() if people in mixed_household}
+    keys_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for k in keys:
+        if predicted[k] in household_profiles:
+            keys_of[predicted[k]].append(k)
+    kinds = Counter(_household_mix_kind(ks, truth, first_names or {}) for ks in keys_of.values())
     precision = tp / pred_pairs if pred_pairs else 1.0
     recall = tp / true_pairs if true_pairs else 1.0
     # Recall over the records carrying more than a name (an identifier, address or birth
@@ -463,6 +514,7 @@ def quality(
         "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
         "profiles": len(members), "people": len(set(truth.values())),
         "mixed_profiles": len(mixed), "household_mixed_profiles": len(mixed_household),
+        "household_kinds": dict(kinds),
     }  # fmt: skip
 
 
@@ -681,6 +733,7 @@ def main(argv: list[str] | None = None) -> None:
         or any(ext_holders[(k, v)] > 1 for k, v in (r.get("external_ids") or {}).items() if v)
     }
     linkable = linkable_parts(records)
+    first_names = {(r["source"], r["record_id"]): _first_name(r["first_name"]) for r in records}
     print(
         f"{len(records):,} records of {len(set(truth.values())):,} people ready in {time.perf_counter() - t0:.1f}s"
     )
@@ -693,7 +746,7 @@ def main(argv: list[str] | None = None) -> None:
                 Path(tmp) / "bench.duckdb", records, args.incremental, variant
             )
         truth = {k: v for k, v in all_truth.items() if k in predicted}
-        q = quality(truth, predicted, households, identifiable, linkable)
+        q = quality(truth, predicted, households, identifiable, linkable, first_names)
         label = {"fs": "cdp (Fellegi-Sunter)", "hand": "cdp (hand-set)"}[variant]
         print(f"\n{label}: {figures['records']:,} records, full resolution {figures['full_seconds']:.1f}s "
               f"(resolve {figures['resolve_seconds']:.1f}s), peak RSS of the resolving process {figures['peak_mb']:,.0f} MB")  # fmt: skip
@@ -706,7 +759,7 @@ def main(argv: list[str] | None = None) -> None:
         rows.append((f"cdp-{variant}", q))
     if args.splink:
         seconds, sp = run_splink(records)
-        rows.append(("splink", quality(truth, sp, households, identifiable, linkable)))
+        rows.append(("splink", quality(truth, sp, households, identifiable, linkable, first_names)))
         print(f"splink: {seconds:.1f}s")
     print(
         "recall-identifiable: recall over records with an email, phone, external id, address or birth date\n"
@@ -725,6 +778,15 @@ def main(argv: list[str] | None = None) -> None:
     for name, m in rows:
         print(f"{name:10} {m['precision']:>10.4f} {m['recall']:>8.4f} {m['recall_identifiable']:>13.4f} {m['recall_linkable']:>9.4f} {m['f1']:>8.4f} {m['profiles']:>9,} {m['people']:>8,} "
               f"{m['mixed_profiles']:>6,} {m['household_mixed_profiles']:>10,}")  # fmt: skip
+    print(
+        "\nhousehold mixes by what tells their people apart: different first names (the target:\n"
+        "  none); namesakes: one first name, or a short form of both (Alex), with one last name,\n"
+        "  address and inbox (nothing); a nameless record on the shared inbox (nothing but it)"
+    )
+    for name, m in rows:
+        k = m["household_kinds"]
+        print(f"{name:10} different first names {k.get('different', 0):,}, namesakes "
+              f"{k.get('namesakes', 0):,}, nameless record {k.get('nameless', 0):,}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from identity.compare import first_names_compatible
+from identity.compare import first_names_compatible, settled_names
 
 __all__ = ["Clustering", "Edges", "cluster"]
 
@@ -127,7 +127,7 @@ class _Groups:
                 if sa and sb and len(sa | sb) > limit:
                     return f"limit:{ident}"
         if check_names:
-            na, nb = self._names(ra), self._names(rb)
+            na, nb = settled_names(self._names(ra)), settled_names(self._names(rb))
             if na and nb:
                 small, large = (na, nb) if len(na) <= len(nb) else (nb, na)
                 # Every first name of the smaller group must fit one of the other's (a typo

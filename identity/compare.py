@@ -7,7 +7,7 @@ side is missing, 0 for different, and higher levels for closer agreement, the to
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,6 +21,8 @@ __all__ = [
     "coded_similarity",
     "levels",
     "names_compatible",
+    "possible_names",
+    "settled_names",
     "similarity",
 ]
 
@@ -37,20 +39,30 @@ def _forms(name: str) -> frozenset[str]:
 
 @lru_cache(maxsize=262144)
 def names_compatible(a: str, b: str) -> bool:
-    """Whether two normalized first names may belong to one person: the same, one a prefix of
-    the other, nicknames of one name (Kathy, Kathleen), a likely typo, or a typo of a
-    nickname (Tonny, Anthony)."""
+    """Whether two normalized first names may belong to one person: the same, nicknames of
+    one name (Kathy, Kathleen), one a prefix of the other (Chris, Christine), a likely typo,
+    or a typo of a nickname (Tonny, Anthony). Two different names that are both known given
+    names are two names, not a prefix or a typo of one (Paul and Paula, Stefan and Stefanie,
+    Andy and Mandy, Marie and Maria)."""
     if a == b:
-        return True
-    if a.startswith(b) or b.startswith(a):
         return True
     from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-    from identity.nicknames import NAME_GROUPS
+    from identity.nicknames import GIVEN_NAMES, NAME_GROUPS
 
     if not NAME_GROUPS.get(a, {a}).isdisjoint(NAME_GROUPS.get(b, {b})):
         return True
-    if JaroWinkler.normalized_similarity(a, b) >= 0.88:
+    if a in GIVEN_NAMES and b in GIVEN_NAMES:
+        return False
+    if a.startswith(b) or b.startswith(a):
+        return True
+    if (
+        JaroWinkler.normalized_similarity(a, b) >= 0.88
+        and DamerauLevenshtein.distance(a, b) == 1
+        and (len(a) != len(b) or sorted(a) == sorted(b) or len(a) >= 6)
+    ):
+        # A typo: one letter dropped, added or swapped, or changed in a long name (Stephan,
+        # Stephen). Not two (Alexandra and Alexander are a household's two people).
         return True
     # A dropped, doubled or swapped letter away from a form of the other name. Not a changed
     # letter (Rick and Mick, Tim and Tom are different people's names), and never form
@@ -62,6 +74,37 @@ def names_compatible(a: str, b: str) -> bool:
         for x, forms in ((a, _forms(b)), (b, _forms(a)))
         for y in forms
     )
+
+
+def possible_names(name: tuple[str, str]) -> frozenset[str]:
+    """The canonical names an (as written, nickname-folded) first name may stand for: Alex is
+    Alexander or Alexandra, Sandra only Alexandra."""
+    from identity.nicknames import NAME_GROUPS
+
+    return NAME_GROUPS.get(name[0]) or frozenset((name[1],))
+
+
+def settled_names(
+    names: Collection[tuple[str, str]] | None,
+) -> Collection[tuple[str, str]] | None:
+    """A group's first names without those a more specific name of the group settles: an
+    initial its full name begins with (the ``s`` a nameless record on ``sneumann@`` is known
+    by fits Sebastian and Sophie alike), or a short form of several names (Charlie: Charles or
+    Charlotte) once the group holds one of them. Otherwise, once the group is Sebastian or
+    Charles, Sophie or Charlotte would get in through the vaguer name."""
+    if not names or len(names) == 1:
+        return names
+    kept = []
+    for x in names:
+        vague = possible_names(x)
+        settled = any(
+            y[0].startswith(x[0]) if len(x[0]) == 1 else possible_names(y) < vague
+            for y in names
+            if y != x and len(y[0]) > 1
+        )
+        if not settled:
+            kept.append(x)
+    return kept
 
 
 def first_names_compatible(a: tuple[str, str], b: tuple[str, str]) -> bool:

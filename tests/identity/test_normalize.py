@@ -207,11 +207,28 @@ def test_names_compatible_knows_nicknames_and_their_slips() -> None:
 
     for a, b in [("kathy", "kathleen"), ("kathy", "katherine"), ("uschi", "ursula"),
                  ("tonny", "anthony"), ("ktae", "katherine"), ("basti", "sebastian"),
-                 ("chris", "christine"), ("bob", "robert")]:  # fmt: skip
+                 ("chris", "christine"), ("bob", "robert"), ("carol", "carrol"),
+                 ("micheal", "michael"), ("stephan", "stephen")]:  # fmt: skip
         assert names_compatible(a, b) and names_compatible(b, a), (a, b)
     for a, b in [("mike", "rick"), ("tom", "timothy"), ("mandy", "sandy"),
-                 ("amanda", "alexandra"), ("mary", "margaret"), ("thomas", "mary")]:  # fmt: skip
+                 ("amanda", "alexandra"), ("mary", "margaret"), ("thomas", "mary"),
+                 # a household's two people, not a typo
+                 ("alexandra", "alexander"), ("charlotte", "charles"),
+                 ("christine", "christopher"), ("marie", "maria"), ("paul", "paula"),
+                 ("stefan", "stefanie"), ("andy", "mandy")]:  # fmt: skip
         assert not names_compatible(a, b) and not names_compatible(b, a), (a, b)
+
+
+def test_a_group_s_vaguer_names_are_settled_by_its_specific_ones() -> None:
+    from identity.compare import first_names_compatible, settled_names
+
+    charles = [("charles", "charles"), ("charlie", "charles")]
+    assert settled_names(charles) == [("charles", "charles")]
+    assert first_names_compatible(("charlie", "charles"), ("charlotte", "charlotte"))
+    assert settled_names([("s", "s"), ("sebastian", "sebastian")]) == [("sebastian", "sebastian")]
+    alex = [("alex", "alexander"), ("sandra", "alexandra")]  # Alex is Alexandra here
+    assert settled_names(alex) == [("sandra", "alexandra")]
+    assert settled_names([("alex", "alexander"), ("s", "s")]) == [("alex", "alexander"), ("s", "s")]
 
 
 def test_one_slip_emails() -> None:

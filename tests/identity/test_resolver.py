@@ -113,6 +113,29 @@ def test_a_partner_on_a_personal_inbox_stays_apart(warehouse: duckdb.DuckDBPyCon
     assert not same(warehouse, "crm:2", "shop:3")  # a nameless record on Mary's inbox
 
 
+def test_an_initial_does_not_bridge_two_first_names(warehouse: duckdb.DuckDBPyConnection) -> None:
+    """A nameless signup on sneumann@ is known by the initial S, which fits Sebastian and Sophie
+    alike: once it has joined one of them, the other must not get in through it."""
+    inbox = "sneumann300903@gmx.de"
+    insert(
+        warehouse,
+        [
+            rec("crm", "1", first_name="Basti", last_name="Neumann", phone="+4917079952721"),
+            rec("leads", "1", first_name="Sebastian", last_name="Neumann", email=inbox,
+                phone="+4917079952721"),
+            rec("email", "1", email=inbox, last_name="Neumann"),
+            rec("shop", "1", first_name="Sophie", last_name="Neumann", email=inbox,
+                street="Washingtonplatz 723", postcode="70155"),
+            rec("shop", "2", first_name="Sophie", last_name="Neumann", email=inbox,
+                street="Washingtonplatz 723", postcode="70155"),
+        ],
+    )  # fmt: skip
+    run(warehouse)
+    assert same(warehouse, "crm:1", "leads:1")
+    assert same(warehouse, "shop:1", "shop:2")
+    assert not same(warehouse, "leads:1", "shop:1")
+
+
 def test_nameless_record_at_a_household_address_needs_more_than_the_street(
     warehouse: duckdb.DuckDBPyConnection,
 ) -> None:
