@@ -28,7 +28,10 @@ import numpy as np
 
 from identity.compare import first_names_compatible, settled_names
 
-__all__ = ["Clustering", "Edges", "cluster"]
+__all__ = ["FOREST_FROM", "Clustering", "Edges", "cluster"]
+
+#: From this many links on, the parts no guard can touch take the spanning-forest shortcut.
+FOREST_FROM = 100_000
 
 
 @dataclass
@@ -236,25 +239,31 @@ def cluster(
     never: Iterable[tuple[int, int]] = (),
 ) -> Clustering:
     """Group ``n`` records (ranks 0..n-1) along ``edges`` under the guards."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     never = list(never)
     lo, hi = np.minimum(edges.a, edges.b), np.maximum(edges.a, edges.b)
     order = np.lexsort((hi, lo, -edges.score, edges.priority))
     lo, hi = lo[order], hi[order]
-    graph = coo_matrix((np.ones(len(lo), np.int32), (lo, hi)), shape=(n, n)).tocsr()
-    _, component = connected_components(graph, directed=False)
-    guarded = _guarded(component, limited, limits, names, never)
-    checked = guarded[component[lo]] & (lo != hi)
+    positions = []
+    if len(lo) < FOREST_FROM:
+        # (A few links, as in most incremental runs, go one by one sooner than scipy loads.)
+        guarded = np.ones(n, dtype=bool)
+        component = np.arange(n)
+        labels = component.copy()
+    else:
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
 
-    # Parts no guard can touch: their spanning forest, each record labelled by its part's
-    # smallest record.
-    free = np.flatnonzero(~checked & (lo != hi))
-    positions = [free[_spanning_forest(n, lo[free], hi[free])]]
-    smallest = np.full(component.max() + 1 if n else 0, n, dtype=np.int64)
-    np.minimum.at(smallest, component, np.arange(n, dtype=np.int64))
-    labels = smallest[component]
+        graph = coo_matrix((np.ones(len(lo), np.int32), (lo, hi)), shape=(n, n)).tocsr()
+        _, component = connected_components(graph, directed=False)
+        guarded = _guarded(component, limited, limits, names, never)
+        # Parts no guard can touch: their spanning forest, each record labelled by its
+        # part's smallest record.
+        free = np.flatnonzero(~guarded[component[lo]] & (lo != hi))
+        positions.append(free[_spanning_forest(n, lo[free], hi[free])])
+        smallest = np.full(component.max() + 1 if n else 0, n, dtype=np.int64)
+        np.minimum.at(smallest, component, np.arange(n, dtype=np.int64))
+        labels = smallest[component]
+    checked = guarded[component[lo]] & (lo != hi)
 
     # The other parts, link by link.
     groups = _Groups(n, limited, limits, names, never)

@@ -297,6 +297,7 @@ def test_clustering_equals_applying_every_link_one_by_one(case: Any) -> None:
     """The spanning-forest shortcut for parts no guard can touch changes nothing."""
     import numpy as np
 
+    from identity import cluster as clustering
     from identity.cluster import Edges, cluster
 
     n, links, ids, first_names, never = case
@@ -313,7 +314,11 @@ def test_clustering_equals_applying_every_link_one_by_one(case: Any) -> None:
         "names": {r: (v, v) for r, v in first_names.items()},
         "never": [(x, y) for x, y in never if x != y],
     }
-    got = cluster(n, edges, **guards)
+    forest_from, clustering.FOREST_FROM = clustering.FOREST_FROM, 0  # (always the shortcut)
+    try:
+        got = cluster(n, edges, **guards)
+    finally:
+        clustering.FOREST_FROM = forest_from
     labels, accepted, refused = _one_by_one(n, edges, **guards)
     same_group = lambda ls: {(i, j) for i in range(n) for j in range(n) if ls[i] == ls[j]}  # noqa: E731
     assert same_group(got.labels.tolist()) == same_group(labels)
