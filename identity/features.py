@@ -386,80 +386,125 @@ def build_features(
                        WHERE j.identifier = id_keys.identifier AND j.value = id_keys.value))"""
     )
     con.unregister("id_junk")
-    build_names(con)
+    build_names(con, cache)
     count = con.execute("SELECT count(*) FROM id_features").fetchall()[0][0]
     return int(count)
 
 
-def build_names(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``id_names(rid, written, canon)``: the first name of each record the guards
-    compare (as written and nickname-folded), for a record without one the given name its
-    email address spells (:func:`identity.normalize.first_name_from_email`), so that a
-    nameless newsletter signup on ``mary.vanburen@`` cannot join Thomas Van Buren."""
+def _spelt(con: duckdb.DuckDBPyConnection, cache: str, rows_sql: str, *, strict: bool) -> str:
+    """The given name each (``email_local``, ``last_name``) of ``rows_sql`` spells, as a
+    join over the cache (kind ``spelt``): only pairs never seen before are read in Python."""
     import pyarrow as pa
 
-    rows = con.execute(
-        """SELECT DISTINCT email_local, last_name FROM id_features
-        WHERE first_canon IS NULL AND email_local IS NOT NULL"""
+    kind, region = cache_kind("spelt"), "strict" if strict else ""
+    raw = "concat_ws(chr(31), r.email_local, coalesce(r.last_name, ''))"
+    new = con.execute(
+        f"""SELECT DISTINCT r.email_local, r.last_name, {raw} FROM ({rows_sql}) r
+        WHERE NOT EXISTS (SELECT 1 FROM {cache} n
+            WHERE n.kind = ? AND n.region = ? AND n.raw = {raw})""",
+        [kind, region],
     ).fetchall()
-    guesses = [(local, last, nz.first_name_from_email(local, last)) for local, last in rows]
-    guesses = [g for g in guesses if g[2] is not None]
-    con.register(
-        "id_name_guesses",
-        pa.table(
-            {
-                "email_local": [g[0] for g in guesses],
-                "last_name": [g[1] for g in guesses],
-                "written": [g[2] for g in guesses],
-                "canon": [nz.canonical_first_name(g[2]) for g in guesses],
-            },
-            schema=pa.schema(
-                [(c, pa.string()) for c in ("email_local", "last_name", "written", "canon")]
-            ),
-        ),
-    )
-    # A record on an address that spells somebody else's name (Sarah Perez ordering with
-    # kenneth.perez@) is on a household inbox: its email identifies it only with that name.
-    # (Only addresses that do not contain the record's own first name need a look.)
-    rows = con.execute(
-        """SELECT DISTINCT email_local, last_name, split_part(first_name, ' ', 1), first_canon
-        FROM id_features WHERE first_canon IS NOT NULL AND email_local IS NOT NULL
-        AND NOT contains(email_local, first_canon)
-        AND NOT contains(email_local, split_part(first_name, ' ', 1))"""
-    ).fetchall()
-    foreign = []
-    for local, last, written, canon in rows:
-        spelt = nz.first_name_from_email(local, last, strict=True)
-        if spelt and not first_names_compatible(
-            (written, canon), (spelt, nz.canonical_first_name(spelt) or spelt)
-        ):
-            foreign.append((local, last, written))
-    if foreign:
+    if new:
         con.register(
-            "id_foreign_emails",
+            "id_spelt_new",
             pa.table(
                 {
-                    "email_local": [f[0] for f in foreign],
-                    "last_name": pa.array([f[1] for f in foreign], pa.string()),
-                    "written": [f[2] for f in foreign],
+                    "kind": pa.array([kind] * len(new), pa.string()),
+                    "raw": pa.array([r[2] for r in new], pa.string()),
+                    "region": pa.array([region] * len(new), pa.string()),
+                    "value": pa.array(
+                        [nz.first_name_from_email(r[0], r[1], strict=strict) for r in new],
+                        pa.string(),
+                    ),
                 }
             ),
         )
-        con.execute(
-            """UPDATE id_keys SET value = id_keys.value || ' & first_name=' || f.first_canon
-            FROM id_features f, id_foreign_emails x
-            WHERE id_keys.identifier = 'email' AND f.rid = id_keys.rid
-            AND x.email_local = f.email_local AND x.last_name IS NOT DISTINCT FROM f.last_name
-            AND x.written = split_part(f.first_name, ' ', 1)"""
+        con.execute(f"INSERT INTO {cache} SELECT * FROM id_spelt_new")
+        con.unregister("id_spelt_new")
+    return (
+        f"JOIN {cache} spelt ON spelt.kind = '{kind}' AND spelt.region = '{region}' "
+        f"AND spelt.raw = {raw.replace('r.', 'f.')}"
+    )
+
+
+def _register_names(con: duckdb.DuckDBPyConnection, view: str, names: list[str]) -> None:
+    """``view(written, canon)``: the given ``names`` nickname-folded."""
+    import pyarrow as pa
+
+    con.register(
+        view,
+        pa.table(
+            {
+                "written": pa.array(names, pa.string()),
+                "canon": pa.array([nz.canonical_first_name(n) or n for n in names], pa.string()),
+            }
+        ),
+    )
+
+
+def build_names(con: duckdb.DuckDBPyConnection, cache: str = CACHE_TABLE) -> None:
+    """Create ``id_names(rid, written, canon)``: the first name of each record the guards
+    compare (as written and nickname-folded), for a record without one the given name its
+    email address spells (:func:`identity.normalize.first_name_from_email`), so that a
+    nameless newsletter signup on ``mary.vanburen@`` cannot join Thomas Van Buren. What an
+    address spells is cached with the normalized values: a run reads only new addresses."""
+    import pyarrow as pa
+
+    nameless = (
+        "SELECT rid, email_local, last_name FROM id_features "
+        "WHERE first_canon IS NULL AND email_local IS NOT NULL"
+    )
+    spelt = _spelt(con, cache, nameless, strict=False)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE id_name_guesses AS
+        SELECT f.rid, spelt.value AS written FROM ({nameless}) f
+        {spelt} WHERE spelt.value IS NOT NULL"""
+    )
+    guessed = [w for (w,) in con.execute("SELECT DISTINCT written FROM id_name_guesses").fetchall()]
+    _register_names(con, "id_guessed_names", guessed)
+    # A record on an address that spells somebody else's name (Sarah Perez ordering with
+    # kenneth.perez@) is on a household inbox: its email identifies it only with that name.
+    # (Only addresses that do not contain the record's own first name need a look.)
+    elsewhere = """SELECT rid, email_local, last_name, split_part(first_name, ' ', 1) AS written,
+        first_canon FROM id_features WHERE first_canon IS NOT NULL AND email_local IS NOT NULL
+        AND NOT contains(email_local, first_canon)
+        AND NOT contains(email_local, split_part(first_name, ' ', 1))"""
+    spelt = _spelt(con, cache, elsewhere, strict=True)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE id_elsewhere AS
+        SELECT f.rid, f.written, f.first_canon, spelt.value AS spelt FROM ({elsewhere}) f
+        {spelt} WHERE spelt.value IS NOT NULL"""
+    )
+    pairs = con.execute("SELECT DISTINCT written, first_canon, spelt FROM id_elsewhere").fetchall()
+    foreign = [
+        (written, canon, other)
+        for written, canon, other in pairs
+        if not first_names_compatible(
+            (written, canon), (other, nz.canonical_first_name(other) or other)
         )
-        con.unregister("id_foreign_emails")
+    ]
+    if foreign:
+        con.register(
+            "id_foreign_names",
+            pa.table(
+                {c: pa.array([f[i] for f in foreign], pa.string())
+                 for i, c in enumerate(("written", "first_canon", "spelt"))}
+            ),
+        )  # fmt: skip
+        con.execute(
+            """UPDATE id_keys SET value = id_keys.value || ' & first_name=' || e.first_canon
+            FROM (SELECT rid, first_canon FROM id_elsewhere
+                  SEMI JOIN id_foreign_names USING (written, first_canon, spelt)) e
+            WHERE id_keys.identifier = 'email' AND id_keys.rid = e.rid"""
+        )
+        con.unregister("id_foreign_names")
+    con.execute("DROP TABLE id_elsewhere")
     con.execute(
         """CREATE OR REPLACE TEMP TABLE id_names AS
         SELECT rid, split_part(first_name, ' ', 1) AS written, first_canon AS canon
         FROM id_features WHERE first_canon IS NOT NULL
         UNION ALL
-        SELECT f.rid, g.written, g.canon FROM id_features f JOIN id_name_guesses g
-            ON g.email_local = f.email_local AND g.last_name IS NOT DISTINCT FROM f.last_name
-        WHERE f.first_canon IS NULL"""
+        SELECT g.rid, g.written, n.canon FROM id_name_guesses g JOIN id_guessed_names n USING (written)"""
     )
-    con.unregister("id_name_guesses")
+    con.unregister("id_guessed_names")
+    con.execute("DROP TABLE id_name_guesses")
