@@ -411,3 +411,15 @@ def test_rows_written_before_file_versions_existed_are_kept_or_replaced_like_any
         "ORDER BY 1",
     ) == [("101", "Lee", True), ("102", "Ray", True), ("201", "Poe", True)]
     assert query(project, "SELECT count(*) FROM staging.customer_records") == [(3,)]
+
+
+def test_dlt_loads_the_csv_readers_parquet_file_as_written(make_project):
+    """The Parquet file DuckDB writes from a CSV matches the column hints dlt gets (the
+    version columns nullable), so dlt's normalize links it into the package as is instead of
+    rewriting every row."""
+    project = make_project(SOURCES, {"data/customers.csv": SHOPIFY_HEADER + SHOPIFY_ROWS})
+    assert sync(project).status == "succeeded"
+    (loaded,) = (project / ".cdp" / "pipelines").glob(
+        "*/load/loaded/*/completed_jobs/shopify_customers.*.parquet"
+    )
+    assert pq.ParquetFile(loaded).metadata.created_by.startswith("DuckDB")
