@@ -411,3 +411,52 @@ def test_rows_written_before_file_versions_existed_are_kept_or_replaced_like_any
         "ORDER BY 1",
     ) == [("101", "Lee", True), ("102", "Ray", True), ("201", "Poe", True)]
     assert query(project, "SELECT count(*) FROM staging.customer_records") == [(3,)]
+
+
+def test_dlt_loads_the_csv_readers_parquet_file_as_written(make_project):
+    """The Parquet file DuckDB writes from a CSV matches the column hints dlt gets (the
+    version columns nullable), so dlt's normalize links it into the package as is instead of
+    rewriting every row."""
+    project = make_project(SOURCES, {"data/customers.csv": SHOPIFY_HEADER + SHOPIFY_ROWS})
+    assert sync(project).status == "succeeded"
+    (loaded,) = (project / ".cdp" / "pipelines").glob(
+        "*/load/loaded/*/completed_jobs/shopify_customers.*.parquet"
+    )
+    assert pq.ParquetFile(loaded).metadata.created_by.startswith("DuckDB")
+
+
+@pytest.mark.parametrize(
+    ("ids", "keys"),
+    [
+        ({"shop_id": "Shop", "crm_id": "CRM"}, ("shop_id", "crm_id")),
+        ({"Ref": "Shop", "ref": "CRM"}, ("Ref", "ref")),
+    ],
+)
+def test_external_ids_hold_the_ids_a_row_has(make_project, ids, keys):
+    """Every id column with a value becomes a key; an empty one is left out (also when two
+    names differ only in case, which a struct could not hold)."""
+    yml = f"""
+    name: a
+    sources:
+      crm:
+        connector: files
+        config:
+          path: data/people.csv
+          entity: customers
+          record_id: Shop
+          columns: {{email: Mail}}
+          external_ids: {json.dumps(ids)}
+    """
+    rows = "Shop,CRM,Mail\ns1,c1,a@x.com\ns2,,b@x.com\n, c3 ,c@x.com\n"
+    project = make_project(yml, {"data/people.csv": rows})
+    assert sync(project).status == "succeeded"
+    first, second = keys
+    assert query(
+        project,
+        "SELECT email, map_keys(external_ids), map_values(external_ids) "
+        "FROM staging.customer_records ORDER BY email",
+    ) == [
+        ("a@x.com", [first, second], ["s1", "c1"]),
+        ("b@x.com", [first], ["s2"]),
+        ("c@x.com", [second], ["c3"]),
+    ]

@@ -57,3 +57,26 @@ def test_a_non_canonical_column_is_an_error_naming_it(con):
 def test_a_mapping_that_does_not_run_names_its_source(con):
     with pytest.raises(ConnectorError, match="source 'crm'.*customer records mapping does not run"):
         rebuild_staging(con, [_source("SELECT nope AS record_id FROM raw_crm.people")])
+
+
+def test_json_columns_are_stored_with_zstd_and_read_back_as_written(con):
+    sql = (
+        "SELECT id AS record_id, seen AS updated_at, json_object('seen', seen) AS attributes "
+        "FROM raw_crm.people WHERE id IS NOT NULL"
+    )
+    event = "SELECT mail AS event_id, 'Seen' AS event, json_object('mail', mail) AS properties FROM raw_crm.people"
+    rebuild_staging(con, [_source(sql, events=(event,))], force=True)
+    con.execute("CHECKPOINT")
+    for table, column in (("customer_records", "attributes"), ("events", "properties")):
+        assert con.execute(
+            f"SELECT DISTINCT compression FROM pragma_storage_info('staging.{table}') "
+            f"WHERE column_name = '{column}' AND segment_type = 'JSON'"
+        ).fetchall() == [("ZSTD",)]
+    assert con.execute(
+        "SELECT attributes->>'seen', typeof(attributes) FROM staging.customer_records"
+    ).fetchall() == [("2024-02-01", "JSON")]
+    assert con.execute("SELECT properties->>'mail' FROM staging.events ORDER BY 1").fetchall() == [
+        ("a2@x.com",),
+        ("a@x.com",),
+        ("b@x.com",),
+    ]

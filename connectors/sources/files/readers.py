@@ -183,9 +183,13 @@ def _read_csv(
     target = workdir / f"{path.stem}-{os.getpid()}-{time.monotonic_ns()}.parquet"
     con = duckdb.connect(config={"memory_limit": "1GB"})
     try:
+        # The Parquet columns' nullability must match the hints dlt gets (source._hints: the
+        # version columns nullable), or dlt rewrites the whole file at normalize. DuckDB marks
+        # a constant NOT NULL, so the sha256 is written through an expression it cannot fold.
         (count,) = con.execute(
-            f"COPY (SELECT {select}, $file AS _cdp_file, $sha AS _cdp_sha256, "
-            f"row_number() OVER () AS _cdp_row FROM read_csv($path, {args})) "
+            f"COPY (SELECT {select}, $file AS _cdp_file, "
+            "if(_cdp_row IS NULL, NULL, $sha) AS _cdp_sha256, _cdp_row "
+            f"FROM (SELECT *, row_number() OVER () AS _cdp_row FROM read_csv($path, {args}))) "
             f"TO '{target}' (FORMAT parquet, ROW_GROUP_SIZE {BATCH_ROWS})",
             {"path": str(path), "file": version[0], "sha": version[1], **options},
         ).fetchall()[0]
