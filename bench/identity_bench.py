@@ -688,7 +688,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--splink", action="store_true", help="also run Splink on the same data")
     parser.add_argument(
-        "--incremental", action="store_true", help="resolve 99%%, then add a random 1%% (of every source)"
+        "--incremental",
+        action="store_true",
+        help="resolve 99%%, then add a random 1%% (of every source)",
     )
     parser.add_argument(
         "--data", type=Path, help="a demo project folder (cdp demo) with truth/records.csv"
