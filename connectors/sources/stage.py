@@ -23,9 +23,12 @@ from warehouse.staging import MappedSource, rebuild_staging
 __all__ = ["run"]
 
 
-def _quiet_dlt() -> None:
+def _dlt_defaults() -> None:
+    """dlt quiet, and without the files of packages it has loaded: every load would otherwise
+    leave a copy of its rows under ``.cdp/pipelines`` (the package's state stays)."""
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+    os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
     logging.getLogger("dlt").setLevel(logging.ERROR)
 
 
@@ -51,6 +54,7 @@ def run_pipeline(
     """
     import dlt
 
+    _dlt_defaults()
     progress = progress or NullProgress()
     pipeline = dlt.pipeline(
         pipeline_name=pipeline_name,
@@ -131,7 +135,6 @@ def load_source(
 def run(ctx: StageContext) -> StageResult:
     from cdp.plugins import get_registry
 
-    _quiet_dlt()
     result = StageResult()
     registry = get_registry()
     project = ctx.project

@@ -143,6 +143,12 @@ def test_only_new_or_changed_files_load_and_changes_replace_rows(make_project):
     assert sync(project, full_refresh=True).stages[0].counts["sources"]["shop"]["loaded"] == 4
     assert query(project, "SELECT count(*) FROM raw_shop.shopify_customers") == [(4,)]
 
+    # Loaded packages keep no copy of their rows: the pipelines folder does not grow with
+    # every load.
+    loaded = list((project / ".cdp" / "pipelines").glob("*/load/loaded/*/completed_jobs/*.*"))
+    assert [p for p in loaded if p.suffix in (".parquet", ".jsonl", ".insert_values")] == []
+    assert list((project / ".cdp" / "pipelines").glob("*/load/loaded/*"))  # (the packages stay)
+
 
 def test_a_file_that_is_not_what_its_preset_says_stops_only_its_source(make_project):
     yml = (
