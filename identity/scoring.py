@@ -84,22 +84,24 @@ class FeatureArrays:
             self.codes[c] = encoded.indices.fill_null(-1).to_numpy().astype(np.int32)
             self.values[c] = encoded.dictionary
 
-    def codes_of(self, column: str, rids: np.ndarray) -> np.ndarray:
-        """The column's value codes (-1 when missing) of records ``rids``."""
-        if self.rids is not None:
-            rids = np.searchsorted(self.rids, rids)
-        return self.codes[column][rids]
+    def rows(self, rids: np.ndarray) -> np.ndarray:
+        """The rows of records ``rids`` in the columns."""
+        return np.searchsorted(self.rids, rids) if self.rids is not None else rids
 
     def texts(self, column: str) -> Callable[[np.ndarray], list[str]]:
         """The values of an array of the column's codes."""
         return lambda codes: self.values[column].take(codes).to_pylist()
 
+    def similarity(self, scorer: str, column: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Similarity of the column's values in each pair of rows ``a[i], b[i]`` (NaN when
+        either is missing)."""
+        codes = self.codes[column]
+        return coded_similarity(scorer, codes[a], codes[b], self.texts(column))
+
     def levels(self, comparison: Comparison, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """The comparison's level of each pair of records ``a[i], b[i]``."""
-        col = comparison.source_column
-        return coded_levels(
-            comparison, self.codes_of(col, a), self.codes_of(col, b), self.texts(col)
-        )
+        """The comparison's level of each pair of rows ``a[i], b[i]``."""
+        codes = self.codes[comparison.source_column]
+        return coded_levels(comparison, codes[a], codes[b], self.texts(comparison.source_column))
 
 
 @dataclass
@@ -116,8 +118,9 @@ class ScoredEdges:
 
 def _gammas(features: FeatureArrays, fields: list[str], a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = np.empty((len(a), len(fields)), dtype=np.int8)
+    rows_a, rows_b = features.rows(a), features.rows(b)
     for j, name in enumerate(fields):
-        out[:, j] = features.levels(COMPARISONS[name], a, b)
+        out[:, j] = features.levels(COMPARISONS[name], rows_a, rows_b)
     return out
 
 
@@ -227,15 +230,10 @@ def _score_fuzzy(
         ok = np.ones(len(a), dtype=bool)
         mins = np.ones(len(a))
         sims: dict[str, np.ndarray] = {}
+        rows_a, rows_b = features.rows(a), features.rows(b)
         for name, minimum in rule.min_similarity.items():
             comparison = COMPARISONS[name]
-            col = comparison.source_column
-            sim = coded_similarity(
-                comparison.scorer,
-                features.codes_of(col, a),
-                features.codes_of(col, b),
-                features.texts(col),
-            )
+            sim = features.similarity(comparison.scorer, comparison.source_column, rows_a, rows_b)
             present = ~np.isnan(sim)
             sim[~present] = 0.0
             sims[name] = sim
