@@ -419,10 +419,11 @@ def test_rows_written_before_file_versions_existed_are_kept_or_replaced_like_any
     assert query(project, "SELECT count(*) FROM staging.customer_records") == [(3,)]
 
 
-def test_dlt_loads_the_csv_readers_parquet_file_as_written(make_project):
+def test_dlt_loads_the_csv_readers_parquet_file_as_written(make_project, monkeypatch):
     """The Parquet file DuckDB writes from a CSV matches the column hints dlt gets (the
     version columns nullable), so dlt's normalize links it into the package as is instead of
     rewriting every row."""
+    monkeypatch.setenv("LOAD__DELETE_COMPLETED_JOBS", "false")  # (keep the file to look at)
     project = make_project(SOURCES, {"data/customers.csv": SHOPIFY_HEADER + SHOPIFY_ROWS})
     assert sync(project).status == "succeeded"
     (loaded,) = (project / ".cdp" / "pipelines").glob(
