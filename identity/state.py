@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from identity.config import IdentityConfig
 
 __all__ = [
+    "RESOLVER_VERSION",
     "STATE_DDL",
     "RunMode",
     "config_hash",
@@ -59,8 +60,16 @@ class RunMode:
     """Stored model parameters per rule name (scoring re-uses them when not None)."""
 
 
+#: Bumped whenever a change of the resolver itself (its guards, comparisons or clustering) can
+#: change which records link: the first run of a new version is a full one, so every profile
+#: is resolved by the same rules, not only those new records reach.
+RESOLVER_VERSION = 2
+
+
 def config_hash(config: IdentityConfig) -> str:
-    return hashlib.sha256(config.model_dump_json().encode("utf-8")).hexdigest()[:32]
+    """A fingerprint of the identity config and the resolver version it runs under."""
+    text = f"{RESOLVER_VERSION}\x1f{config.model_dump_json()}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def overrides_hash(con: duckdb.DuckDBPyConnection) -> str:
@@ -92,7 +101,7 @@ def decide_mode(
     if not state:
         return RunMode(True, "first run", None)
     if state[0][0] != config_hash(config):
-        return RunMode(True, "identity config changed", None)
+        return RunMode(True, "identity config or resolver version changed", None)
     if state[0][1] != overrides_hash(con):
         return RunMode(True, "overrides changed", None)
     probabilistic = {r.name for r in config.rules if r.kind == "probabilistic"}

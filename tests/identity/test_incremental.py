@@ -5,6 +5,7 @@ deleted records can reach, with the stored model parameters; a config change or
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from identity.apply import apply_resolution
 from identity.config import IdentityConfig
@@ -95,3 +96,22 @@ def test_full_refresh_learns_again(warehouse: duckdb.DuckDBPyConnection) -> None
     resolution, _ = _run(warehouse, full_refresh=True)
     assert resolution.full and resolution.stats["mode"] == "full refresh asked"
     assert resolution.params
+
+
+def test_a_new_resolver_version_resolves_everything_again(
+    warehouse: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Profiles resolved by an earlier cdp are all resolved again by the new rules, not only
+    those new records reach."""
+    from identity import state
+
+    insert(warehouse, _people(3))
+    _run(warehouse)
+    insert(warehouse, [rec("shop", "new", email="new@example.com", first_name="New")])
+    monkeypatch.setattr(state, "RESOLVER_VERSION", state.RESOLVER_VERSION + 1)
+    resolution, _ = _run(warehouse)
+    assert (
+        resolution.full
+        and resolution.stats["mode"] == "identity config or resolver version changed"
+    )
+    assert not _run(warehouse)[0].full
