@@ -193,27 +193,36 @@ def resolve(
         evidence.extend([json.dumps({"override": "always_merge"})] * len(always))
     edges = Edges.concat(parts)
 
+    def located(rows: list[Any]) -> list[Any]:
+        """``rows`` (a rid first) with the record's position in place of its rid."""
+        at = local(np.array([r[0] for r in rows], dtype=np.int64)).tolist() if rows else []
+        return [(p, *r[1:]) for p, r in zip(at, rows, strict=True)]
+
     limited: dict[str, dict[int, frozenset[str]]] = defaultdict(dict)
     limited_idents = [i for i in config.limits if i != "date_of_birth"]
     if limited_idents:
         placeholders = ", ".join("?" for _ in limited_idents)
-        for rid, ident, held in con.execute(
-            f"SELECT rid, identifier, list(DISTINCT value) FROM id_keys WHERE identifier IN ({placeholders}) "
-            f"{where.replace('WHERE', 'AND')} GROUP BY ALL",
-            limited_idents,
-        ).fetchall():
-            limited[ident][int(local(rid))] = frozenset(held)
+        for at, ident, held in located(
+            con.execute(
+                f"SELECT rid, identifier, list(DISTINCT value) FROM id_keys WHERE identifier IN ({placeholders}) "
+                f"{where.replace('WHERE', 'AND')} GROUP BY ALL",
+                limited_idents,
+            ).fetchall()
+        ):
+            limited[ident][at] = frozenset(held)
     if "date_of_birth" in config.limits:
-        for rid, dob in con.execute(
-            "SELECT rid, CAST(date_of_birth AS VARCHAR) FROM id_features WHERE date_of_birth IS NOT NULL "
-            + where.replace("WHERE", "AND")
-        ).fetchall():
-            limited["date_of_birth"][int(local(rid))] = frozenset((dob,))
+        for at, dob in located(
+            con.execute(
+                "SELECT rid, CAST(date_of_birth AS VARCHAR) FROM id_features WHERE date_of_birth IS NOT NULL "
+                + where.replace("WHERE", "AND")
+            ).fetchall()
+        ):
+            limited["date_of_birth"][at] = frozenset((dob,))
     names = {
-        int(local(rid)): (written, canon)
-        for rid, written, canon in con.execute(
-            "SELECT rid, written, canon FROM id_names " + where
-        ).fetchall()
+        at: (written, canon)
+        for at, written, canon in located(
+            con.execute("SELECT rid, written, canon FROM id_names " + where).fetchall()
+        )
     }
     clustering = cluster(
         len(records), edges, limited=limited, limits=config.limits, names=names, never=never
