@@ -14,7 +14,7 @@ import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
@@ -22,6 +22,9 @@ from cdp.errors import ConfigError, SecretMissingError
 from cdp.yamlfile import Key, Located, load_yaml
 from identity.config import IdentityConfig
 from warehouse.traits_config import TraitsConfig
+
+if TYPE_CHECKING:
+    from cdp.connector import SourceContext
 
 __all__ = [
     "PROJECT_FILE",
@@ -209,21 +212,30 @@ class Project:
     def source_secrets(self, name: str) -> dict[str, SecretStr]:
         return self.secrets.get(("sources", name), {})
 
+    def source_context(
+        self, name: str, config: BaseModel, *, full_refresh: bool = False
+    ) -> SourceContext:
+        """What source ``name``'s connector runs with: its config and secrets, the project
+        folder, and its dataset ``raw_<name>``."""
+        from cdp.connector import SourceContext
+
+        return SourceContext(
+            name=name,
+            config=config,
+            secrets=self.source_secrets(name),
+            project_dir=self.dir,
+            dataset=f"raw_{name}",
+            full_refresh=full_refresh,
+        )
+
     def destination_secrets(self, name: str) -> dict[str, SecretStr]:
         return self.secrets.get(("destinations", name), {})
 
 
 def _preflight(project: Project, name: str, connector: Any, config: BaseModel) -> None:
-    from cdp.connector import SourceContext
     from cdp.errors import CdpError
 
-    ctx = SourceContext(
-        name=name,
-        config=config,
-        secrets=project.source_secrets(name),
-        project_dir=project.dir,
-        dataset=f"raw_{name}",
-    )
+    ctx = project.source_context(name, config)
     try:
         connector.check(ctx)
     except CdpError as exc:

@@ -113,14 +113,7 @@ def load_source(
 ) -> dict[str, int]:
     """Run one source's dlt pipeline into ``raw_<name>``; returns rows loaded per table."""
     project = ctx.project
-    sctx = SourceContext(
-        name=name,
-        config=config,
-        secrets=project.source_secrets(name),
-        project_dir=project.dir,
-        dataset=f"raw_{name}",
-        full_refresh=ctx.full_refresh,
-    )
+    sctx = project.source_context(name, config, full_refresh=ctx.full_refresh)
     counts, _ = run_pipeline(
         ctx.con,
         connector,
