@@ -19,7 +19,6 @@ __all__ = [
     "first_names_compatible",
     "coded_levels",
     "coded_similarity",
-    "levels",
     "names_compatible",
     "possible_names",
     "settled_names",
@@ -194,18 +193,6 @@ def similarity(scorer: str, left: list[str], right: list[str]) -> np.ndarray:
             )
         return out
     return np.array([a == b for a, b in zip(left, right, strict=True)], dtype=float)
-
-
-def levels(comparison: Comparison, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Comparison level (int8) of each pair, given the two sides as object arrays."""
-    values = sorted({str(x) for x in (*left, *right) if x is not None})
-    code = {v: i for i, v in enumerate(values)}
-    as_codes = lambda side: np.array(  # noqa: E731
-        [-1 if x is None else code[str(x)] for x in side], dtype=np.int32
-    )
-    return coded_levels(
-        comparison, as_codes(left), as_codes(right), lambda codes: [values[i] for i in codes]
-    )
 
 
 def coded_similarity(
