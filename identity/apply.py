@@ -39,8 +39,7 @@ class Outcome:
 #: The previous profiles an incremental run re-clusters (those of its scope and deleted records).
 _SCOPE_PIDS = """CREATE OR REPLACE TEMP TABLE id_scope_pids AS
     SELECT DISTINCT profile_id FROM id_old WHERE rid IN (SELECT rid FROM id_scope)
-    UNION SELECT rp.profile_id FROM identity.record_profiles rp
-    JOIN id_gone g ON g.source = rp.source AND g.record_id = rp.record_id"""
+    UNION SELECT profile_id FROM id_gone WHERE profile_id IS NOT NULL"""
 
 
 def _previous(
@@ -106,8 +105,9 @@ def plan_resolution(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> O
     )
     profiles = len(set(labels))
     if not resolution.full:
+        # (one golden record per profile, written with it: a narrower count than the records')
         outside = con.execute(
-            "SELECT count(DISTINCT profile_id) FROM identity.record_profiles "
+            "SELECT count(*) FROM identity.golden_records "
             "WHERE profile_id NOT IN (SELECT profile_id FROM id_scope_pids)"
         ).fetchall()[0][0]
         profiles += int(outside)
@@ -139,6 +139,19 @@ def plan_resolution(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> O
 def apply_resolution(
     con: duckdb.DuckDBPyConnection, config: IdentityConfig, resolution: Resolution, run_id: str
 ) -> Outcome:
+    """Write ``resolution`` in one transaction (an incremental resolution's own, already open)."""
+    if resolution.full:
+        con.execute("BEGIN TRANSACTION")
+    try:
+        return _apply(con, config, resolution, run_id)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _apply(
+    con: duckdb.DuckDBPyConnection, config: IdentityConfig, resolution: Resolution, run_id: str
+) -> Outcome:
     import pyarrow as pa
 
     outcome = plan_resolution(con, resolution)
@@ -150,7 +163,14 @@ def apply_resolution(
     sources = pa.array([r[0] for r in records], pa.string())
     record_ids = pa.array([r[1] for r in records], pa.string())
     profile_ids = pa.array(pid_of, pa.string())
-    mapping = pa.table({"source": sources, "record_id": record_ids, "profile_id": profile_ids})
+    mapping = pa.table(
+        {
+            "rid": pa.array(resolution.rids, pa.int64()),
+            "source": sources,
+            "record_id": record_ids,
+            "profile_id": profile_ids,
+        }
+    )
     accepted_idx = resolution.clustering.accepted
     accepted = accepted_idx.tolist()
     edges = resolution.edges
@@ -200,7 +220,6 @@ def apply_resolution(
              change.record[0] if change.record else None, change.record[1] if change.record else None,
              rule, evidence, score)
         )  # fmt: skip
-    con.execute("BEGIN TRANSACTION")
     con.register("id_mapping", mapping)
     try:
         # Only rows that differ are deleted or inserted: unchanged profiles are not touched.
@@ -280,11 +299,22 @@ def apply_resolution(
                 "INSERT INTO identity.profile_ids (profile_id, created_at) SELECT profile_id, created_at FROM id_ids_new"
             )
             con.unregister("id_ids_new")
-        for retired, into in assignment.retired.items():
-            con.execute(
-                "UPDATE identity.profile_ids SET retired_at = ?, retired_into = ? WHERE profile_id = ?",
-                [now, into, retired],
+        if assignment.retired:
+            con.register(
+                "id_retired",
+                pa.table(
+                    {
+                        "profile_id": pa.array(list(assignment.retired), pa.string()),
+                        "into": pa.array(list(assignment.retired.values()), pa.string()),
+                    }
+                ),
             )
+            con.execute(
+                "UPDATE identity.profile_ids p SET retired_at = ?, retired_into = r.into "
+                "FROM id_retired r WHERE p.profile_id = r.profile_id",
+                [now],
+            )
+            con.unregister("id_retired")
         # Golden records read the new mapping itself, not the table this transaction just
         # rewrote (reading a million uncommitted rows back was twice as slow).
         golden_scope = None
@@ -304,9 +334,6 @@ def apply_resolution(
         )
         save_state(con, config, full=resolution.full, learned=resolution.params, now=now)
         con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     finally:
         con.unregister("id_mapping")
     outcome.counts["golden_records_written"] = upserted

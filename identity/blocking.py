@@ -53,31 +53,29 @@ def _people(names: list[tuple[str, str]]) -> int:
 SHARED_DDL = """CREATE TABLE IF NOT EXISTS identity.shared_identifiers (
     identifier VARCHAR, value VARCHAR)"""
 
+#: The emails and phones new, changed or deleted records hold or held.
 _AFFECTED_VALUES = """CREATE OR REPLACE TEMP TABLE id_affected_values AS
-    SELECT 'email' AS identifier, email AS value FROM id_features f
-        JOIN id_changed_keys c ON c.source = f.source AND c.record_id = f.record_id
-        WHERE email IS NOT NULL
-    UNION SELECT 'phone', phone FROM id_features f
-        JOIN id_changed_keys c ON c.source = f.source AND c.record_id = f.record_id
-        WHERE phone IS NOT NULL
-    UNION SELECT 'email', s.email FROM identity.record_features s
-        JOIN id_changed_keys c ON c.source = s.source AND c.record_id = s.record_id
-        WHERE s.email IS NOT NULL
-    UNION SELECT 'phone', s.phone FROM identity.record_features s
-        JOIN id_changed_keys c ON c.source = s.source AND c.record_id = s.record_id
-        WHERE s.phone IS NOT NULL
-    UNION SELECT 'email', email FROM id_gone WHERE email IS NOT NULL
-    UNION SELECT 'phone', phone FROM id_gone WHERE phone IS NOT NULL"""
+    WITH v AS (
+        SELECT email, phone FROM id_features_delta UNION ALL SELECT email, phone FROM id_dirty)
+    SELECT 'email' AS identifier, email AS value FROM v WHERE email IS NOT NULL
+    UNION SELECT 'phone', phone FROM v WHERE phone IS NOT NULL"""
 
 
 def mark_shared_identifiers(
     con: duckdb.DuckDBPyConnection, config: IdentityConfig, *, incremental: bool = False
 ) -> int:
-    """Qualify shared emails/phones in ``id_keys`` by first name; returns how many.
+    """Find the shared emails/phones (``id_shared``) and qualify them by first name: the
+    table ``id_keys`` from ``id_keys_base`` (an incremental run: ``id_all_keys`` from the
+    kept ``identity.record_keys``); returns how many are shared.
 
     Incremental: only the values new, changed or deleted records hold or held can change
     status; the others keep the last run's (``identity.shared_identifiers``).
     """
+    keys, names = (
+        ("identity.record_keys", "identity.record_names")
+        if incremental
+        else ("id_keys_base", "id_names")
+    )
     only = ""
     if incremental:
         con.execute(_AFFECTED_VALUES)
@@ -87,7 +85,7 @@ def mark_shared_identifiers(
         )
     rows = con.execute(
         f"""SELECT k.identifier, k.value, list(DISTINCT [f.written, f.canon])
-        FROM id_keys k JOIN id_names f USING (rid)
+        FROM {keys} k JOIN {names} f USING (rid)
         WHERE k.identifier IN ('email', 'phone') {only}
         GROUP BY ALL HAVING count(DISTINCT f.canon) > 1"""
     ).fetchall()
@@ -110,18 +108,18 @@ def mark_shared_identifiers(
         )
         con.execute("INSERT INTO id_shared SELECT * FROM id_shared_new")
         con.unregister("id_shared_new")
-    count = int(con.execute("SELECT count(*) FROM id_shared").fetchall()[0][0])
-    if count:
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE id_keys AS
-            SELECT k.rid, k.identifier,
-                CASE WHEN s.value IS NULL THEN k.value ELSE k.value || ' & first_name=' || f.canon END AS value
-            FROM id_keys k
-            LEFT JOIN id_names f USING (rid)
-            LEFT JOIN id_shared s ON s.identifier = k.identifier AND s.value = k.value
-            WHERE s.value IS NULL OR f.canon IS NOT NULL"""
-        )
-    return count
+    # A shared value identifies only together with the first name (records without one
+    # drop it); the others stay as they are.
+    qualified = f"""SELECT rid, identifier, value FROM {keys} k WHERE NOT EXISTS (
+            SELECT 1 FROM id_shared s WHERE s.identifier = k.identifier AND s.value = k.value)
+        UNION ALL
+        SELECT k.rid, k.identifier, k.value || ' & first_name=' || f.canon
+        FROM {keys} k SEMI JOIN id_shared s ON s.identifier = k.identifier AND s.value = k.value
+        JOIN {names} f USING (rid)"""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {'id_all_keys' if incremental else 'id_keys'} AS {qualified}"
+    )
+    return int(con.execute("SELECT count(*) FROM id_shared").fetchall()[0][0])
 
 
 def exact_edges(con: duckdb.DuckDBPyConnection, within: str | None = None) -> None:
@@ -149,9 +147,9 @@ def _in(column: exp.Column, table: str) -> exp.Expression:
     return exp.In(this=column, query=sqlglot.select("rid").from_(table).subquery())
 
 
-def block_sql(fields: list[str]) -> str:
+def block_sql(fields: list[str], features: str = "id_features") -> str:
     """The records of one blocking key: ``rid`` and the key's columns, over-large blocks left out."""
-    return _block(fields).sql(dialect="duckdb")
+    return _block(fields, features).sql(dialect="duckdb")
 
 
 def frontier_pairs_sql(fields: list[str], blocks: str, frontier: str) -> str:
@@ -175,12 +173,12 @@ def frontier_pairs_sql(fields: list[str], blocks: str, frontier: str) -> str:
     )
 
 
-def _block(fields: list[str]) -> exp.Select:
+def _block(fields: list[str], features: str = "id_features") -> exp.Select:
     cols = [_BLOCK_COLUMN.get(f, f) for f in fields]
     not_null = exp.and_(*[exp.column(c).is_(exp.null()).not_() for c in cols])
     return (
         sqlglot.select("rid", *cols)
-        .from_("id_features")
+        .from_(features)
         .where(not_null)
         .qualify(
             exp.LTE(

@@ -4,9 +4,15 @@ Normalizing in Python is the slow part, so it runs once per *distinct raw value*
 results persist in ``identity.normalized_values`` (kind, raw, region -> value): a later run
 normalizes only values it has never seen. The features table then is one SQL join.
 
-Output: the temp table ``id_features`` with a dense, deterministic ``rid`` (rank of
-``source, record_id``) and the normalized fields, and ``id_keys(rid, identifier, value)`` with
-every exact identifier (email, phone, external ids), junk removed.
+Output of a full run: the temp table ``id_features`` with a dense, deterministic ``rid`` (rank
+of ``source, record_id``) and the normalized fields, ``id_keys_base(rid, identifier, value)``
+with every exact identifier (email, phone, external ids), junk removed, and ``id_names``.
+
+They are kept between runs (``identity.record_features``, ``record_keys``, ``record_names``),
+each record under its ``rid``, which stays its number for as long as it lives (new records
+are numbered after the last). An incremental run computes these rows only for new and changed
+records (the ``*_delta`` tables), puts them in place of the kept rows of changed and deleted
+records (``id_dirty``), and reads every record's from the kept tables.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CACHE_TABLE",
     "FEATURES_DDL",
+    "KEPT_DDL",
     "FEATURES_TABLE",
     "build_features",
     "build_names",
@@ -44,8 +51,15 @@ CREATE TABLE IF NOT EXISTS identity.record_features (
     first_name VARCHAR, first_canon VARCHAR, last_name VARCHAR, date_of_birth DATE,
     street VARCHAR, postcode VARCHAR, city VARCHAR, country VARCHAR, email_local VARCHAR,
     external_ids MAP(VARCHAR, VARCHAR), updated_at TIMESTAMPTZ, created_at TIMESTAMPTZ,
-    fp UBIGINT
+    fp UBIGINT, rid BIGINT, profile_id VARCHAR
 )"""
+#: What a run keeps besides the features (``record_features`` of an older cdp gains its
+#: columns; the resolver version makes its first run a full one, which fills them).
+KEPT_DDL = """
+ALTER TABLE identity.record_features ADD COLUMN IF NOT EXISTS rid BIGINT;
+ALTER TABLE identity.record_features ADD COLUMN IF NOT EXISTS profile_id VARCHAR;
+CREATE TABLE IF NOT EXISTS identity.record_keys (rid BIGINT, identifier VARCHAR, value VARCHAR);
+CREATE TABLE IF NOT EXISTS identity.record_names (rid BIGINT, written VARCHAR, canon VARCHAR)"""
 
 
 def _first(raw: str, region: str) -> str | None:
@@ -240,11 +254,12 @@ def build_features(
     plan: bool,
     incremental: bool = False,
 ) -> int:
-    """Create the temp tables ``id_features`` and ``id_keys``; returns the number of records.
+    """Create the temp tables ``id_features``, ``id_keys_base`` and ``id_names``; returns the
+    number of live records.
 
-    Incremental: only staging rows whose fingerprint differs from ``identity.record_features``
-    (``id_changed_keys``) are normalized; the others' features are read back, and
-    ``id_gone`` lists the records resolved before that are no longer live.
+    Incremental (inside a transaction): only staging rows whose fingerprint differs from the
+    kept one are read (``id_changed_keys``); their ``*_delta`` rows replace the kept ones
+    (see the module's docstring).
     """
     con.execute(CACHE_DDL)
     cache = CACHE_TABLE
@@ -255,10 +270,10 @@ def build_features(
         con.execute(
             f"DELETE FROM {CACHE_TABLE} WHERE kind NOT LIKE 'ext:%' AND kind NOT LIKE '%/v{NORMALIZERS_VERSION}'"
         )
-    rank = "CAST(row_number() OVER (ORDER BY source, record_id) - 1 AS BIGINT) AS rid"
     if not incremental:
         # Rank the live rows first, then join the narrow cache lookups onto that table: the
         # window over the joined (wide) rows cost three times the time and memory.
+        rank = "CAST(row_number() OVER (ORDER BY source, record_id) - 1 AS BIGINT) AS rid"
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE id_rows AS SELECT {rank}, * FROM "
             f"(SELECT c.*, hash(c) AS fp FROM ({_LIVE}) c)"
@@ -269,71 +284,109 @@ def build_features(
             f"{_features_sql('id_rows', _joins(config, cache), rid=True)} ORDER BY c.rid"
         )
         con.execute("DROP TABLE id_rows")
-    else:
-        # Only the narrow (key, fingerprint) rows of every live record are ranked; the
-        # unchanged records' features are read back with their rank. The fingerprints are
-        # taken first, so the windows sort narrow rows (the wide rows cost twice as much);
-        # a row's fingerprint is the same as that of the live row it is.
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE id_live AS SELECT c.source, c.record_id, c.updated_at, "
-            f"hash(c) AS fp FROM staging.customer_records c WHERE {_LIVE_WHERE}"
-        )
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE id_live AS SELECT {rank}, source, record_id, fp "
-            f"FROM id_live {_LATEST}"
-        )
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE id_changed_keys AS
-            SELECT l.source, l.record_id FROM id_live l WHERE NOT EXISTS (
-                SELECT 1 FROM {FEATURES_TABLE} s
-                WHERE s.source = l.source AND s.record_id = l.record_id AND s.fp = l.fp)"""
-        )
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE id_gone AS
-            SELECT s.source, s.record_id, s.email, s.phone FROM {FEATURES_TABLE} s
-            WHERE NOT EXISTS (SELECT 1 FROM id_live l
-                              WHERE l.source = s.source AND l.record_id = s.record_id)"""
-        )
-        # (Keeping only the changed keys before the latest-row window keeps whole partitions.)
-        changed_live = (
-            "SELECT * FROM staging.customer_records c WHERE EXISTS (SELECT 1 FROM "
-            "id_changed_keys k WHERE k.source = c.source AND k.record_id = c.record_id) "
-            f"AND {_LIVE_WHERE} {_LATEST}"
-        )
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE id_rows AS SELECT l.rid, c.*, hash(c) AS fp
-            FROM ({changed_live}) c JOIN id_live l USING (source, record_id)"""
-        )
-        _fill_cache(con, cache, config, "id_rows")
-        # The changed rows look up only the cache entries of their raw values (joining the
-        # whole cache, millions of values, cost more than the few rows themselves).
-        raws = " UNION ".join(
-            f'SELECT CAST("{column}" AS VARCHAR) FROM id_rows'
-            for column in sorted({column for column, _, _ in KINDS.values()})
-        )
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE id_cache_hits AS SELECT * FROM {cache} "
-            f"WHERE raw IN ({raws})"
-        )
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE id_features AS
-            SELECT l.rid, s.* FROM {FEATURES_TABLE} s
-                JOIN id_live l ON l.source = s.source AND l.record_id = s.record_id AND l.fp = s.fp
-            UNION ALL BY NAME {_features_sql("id_rows", _joins(config, "id_cache_hits"), rid=True)}"""
-        )
-        con.execute("DROP TABLE id_rows")
-        con.execute("DROP TABLE id_cache_hits")
-        con.execute("DROP TABLE id_live")
-    ext_extra = {k: v for k, v in config.blocklist.items() if k not in KINDS}
+        _build_keys(con, config, cache, "id_features", "id_keys_base")
+        build_names(con, cache, features="id_features", keys="id_keys_base", names="id_names")
+        return int(con.execute("SELECT count(*) FROM id_features").fetchall()[0][0])
+    _build_delta(con, config, cache)
+    _build_keys(con, config, cache, "id_features_delta", "id_keys_delta")
+    build_names(
+        con, cache, features="id_features_delta", keys="id_keys_delta", names="id_names_delta"
+    )
+    # The kept rows become the current ones (in the run's transaction, which the resolver
+    # opened for an incremental run): every later step reads them as they are.
+    for kept, delta in (
+        (FEATURES_TABLE, "id_features_delta"),
+        ("identity.record_keys", "id_keys_delta"),
+        ("identity.record_names", "id_names_delta"),
+    ):
+        con.execute(f"DELETE FROM {kept} WHERE rid IN (SELECT rid FROM id_dirty)")
+        con.execute(f"INSERT INTO {kept} BY NAME SELECT * FROM {delta}")
+    return int(con.execute(f"SELECT count(*) FROM {FEATURES_TABLE}").fetchall()[0][0])
+
+
+def _build_delta(con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: str) -> None:
+    """``id_features_delta``: the features of the new and changed records, numbered (``rid``)
+    and with the profile they had (``profile_id``, None for new records); ``id_changed_keys``
+    (source, record_id, rid, profile_id) of those, ``id_gone`` of the kept records no longer
+    live, ``id_dirty(rid, email, phone)``: the kept rows that no longer hold (changed and
+    deleted records), with the email and phone they held."""
+    # Only narrow (key, fingerprint) rows of every live record are read; a row's fingerprint
+    # is the same as that of the live row it is. One outer join against the kept rows finds
+    # what is new, changed and gone.
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE id_keys AS
-        SELECT rid, 'email' AS identifier, email AS value FROM id_features WHERE email IS NOT NULL
+        "CREATE OR REPLACE TEMP TABLE id_live AS SELECT c.source, c.record_id, c.updated_at, "
+        f"hash(c) AS fp FROM staging.customer_records c WHERE {_LIVE_WHERE}"
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE id_delta AS
+        SELECT coalesce(l.source, s.source) AS source, coalesce(l.record_id, s.record_id) AS record_id,
+            s.rid, l.fp IS NULL AS gone, s.email, s.phone, s.profile_id
+        FROM (SELECT source, record_id, fp FROM id_live {_LATEST}) l
+        FULL JOIN {FEATURES_TABLE} s ON s.source = l.source AND s.record_id = l.record_id
+        WHERE l.fp IS DISTINCT FROM s.fp"""
+    )
+    con.execute("DROP TABLE id_live")
+    # A changed record keeps its number; new ones are numbered after the last, in key order.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE id_changed_keys AS
+        SELECT source, record_id, coalesce(rid,
+            (SELECT coalesce(max(rid), -1) FROM {FEATURES_TABLE})
+            + row_number() OVER (PARTITION BY rid IS NULL ORDER BY source, record_id)) AS rid,
+            profile_id
+        FROM id_delta WHERE NOT gone"""
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE id_gone AS "
+        "SELECT source, record_id, rid, email, phone, profile_id FROM id_delta WHERE gone"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE id_dirty AS "
+        "SELECT rid, email, phone FROM id_delta WHERE rid IS NOT NULL"
+    )
+    con.execute("DROP TABLE id_delta")
+    # (Keeping only the changed keys before the latest-row window keeps whole partitions.)
+    changed_live = (
+        "SELECT * FROM staging.customer_records c WHERE EXISTS (SELECT 1 FROM "
+        "id_changed_keys k WHERE k.source = c.source AND k.record_id = c.record_id) "
+        f"AND {_LIVE_WHERE} {_LATEST}"
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE id_rows AS SELECT k.rid, c.*, hash(c) AS fp
+        FROM ({changed_live}) c JOIN id_changed_keys k USING (source, record_id)"""
+    )
+    _fill_cache(con, cache, config, "id_rows")
+    # The changed rows look up only the cache entries of their raw values (joining the
+    # whole cache, millions of values, cost more than the few rows themselves).
+    raws = " UNION ".join(
+        f'SELECT CAST("{column}" AS VARCHAR) FROM id_rows'
+        for column in sorted({column for column, _, _ in KINDS.values()})
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE id_cache_hits AS SELECT * FROM {cache} WHERE raw IN ({raws})"
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE id_features_delta AS
+        SELECT f.*, k.profile_id FROM ({_features_sql("id_rows", _joins(config, "id_cache_hits"), rid=True)}) f
+        JOIN id_changed_keys k USING (rid)"""
+    )
+    con.execute("DROP TABLE id_rows")
+    con.execute("DROP TABLE id_cache_hits")
+
+
+def _build_keys(
+    con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: str, features: str, keys: str
+) -> None:
+    """``keys(rid, identifier, value)``: every email, phone and external id of the records of
+    ``features``, junk removed."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {keys} AS
+        SELECT rid, 'email' AS identifier, email AS value FROM {features} WHERE email IS NOT NULL
         UNION ALL
-        SELECT rid, 'phone', phone FROM id_features WHERE phone IS NOT NULL
+        SELECT rid, 'phone', phone FROM {features} WHERE phone IS NOT NULL
         UNION ALL
         SELECT rid, k AS identifier, trim(v) AS value FROM (
             SELECT rid, unnest(map_keys(external_ids)) AS k, unnest(map_values(external_ids)) AS v
-            FROM id_features WHERE external_ids IS NOT NULL)
+            FROM {features} WHERE external_ids IS NOT NULL)
         WHERE v IS NOT NULL AND trim(v) <> ''"""
     )
     # External ids: placeholders and the project's blocklist never identify anybody. Whether
@@ -341,16 +394,9 @@ def build_features(
     # checked in Python.
     import pyarrow as pa
 
-    # (An incremental run's unchanged records' values were checked when first seen.)
-    changed = (
-        "AND k.rid IN (SELECT f.rid FROM id_features f JOIN id_changed_keys c "
-        "ON c.source = f.source AND c.record_id = f.record_id)"
-        if incremental
-        else ""
-    )
     unseen = con.execute(
-        f"""SELECT DISTINCT identifier, value FROM id_keys k
-        WHERE identifier NOT IN ('email', 'phone') {changed} AND NOT EXISTS (
+        f"""SELECT DISTINCT identifier, value FROM {keys} k
+        WHERE identifier NOT IN ('email', 'phone') AND NOT EXISTS (
             SELECT 1 FROM {cache} n WHERE n.kind = 'ext:' || k.identifier AND n.raw = k.value
             AND n.region = '')"""
     ).fetchall()
@@ -370,6 +416,7 @@ def build_features(
         )
         con.execute(f"INSERT INTO {cache} SELECT * FROM id_ext_new")
         con.unregister("id_ext_new")
+    ext_extra = {k: v for k, v in config.blocklist.items() if k not in KINDS}
     extra = [(i, v) for i, values in ext_extra.items() for v in values]
     con.register(
         "id_junk",
@@ -379,16 +426,13 @@ def build_features(
         ),
     )
     con.execute(
-        f"""DELETE FROM id_keys WHERE identifier NOT IN ('email', 'phone') AND (
-            EXISTS (SELECT 1 FROM {cache} n WHERE n.kind = 'ext:' || id_keys.identifier
-                    AND n.raw = id_keys.value AND n.region = '' AND n.value = 'junk')
+        f"""DELETE FROM {keys} WHERE identifier NOT IN ('email', 'phone') AND (
+            EXISTS (SELECT 1 FROM {cache} n WHERE n.kind = 'ext:' || {keys}.identifier
+                    AND n.raw = {keys}.value AND n.region = '' AND n.value = 'junk')
             OR EXISTS (SELECT 1 FROM id_junk j
-                       WHERE j.identifier = id_keys.identifier AND j.value = id_keys.value))"""
+                       WHERE j.identifier = {keys}.identifier AND j.value = {keys}.value))"""
     )
     con.unregister("id_junk")
-    build_names(con, cache)
-    count = con.execute("SELECT count(*) FROM id_features").fetchall()[0][0]
-    return int(count)
 
 
 def _spelt(con: duckdb.DuckDBPyConnection, cache: str, rows_sql: str, *, strict: bool) -> str:
@@ -442,8 +486,15 @@ def _register_names(con: duckdb.DuckDBPyConnection, view: str, names: list[str])
     )
 
 
-def build_names(con: duckdb.DuckDBPyConnection, cache: str = CACHE_TABLE) -> None:
-    """Create ``id_names(rid, written, canon)``: the first name of each record the guards
+def build_names(
+    con: duckdb.DuckDBPyConnection,
+    cache: str = CACHE_TABLE,
+    *,
+    features: str = "id_features",
+    keys: str = "id_keys",
+    names: str = "id_names",
+) -> None:
+    """Create ``names(rid, written, canon)``: the first name of each record of ``features`` the guards
     compare (as written and nickname-folded), for a record without one the given name its
     email address spells (:func:`identity.normalize.first_name_from_email`), so that a
     nameless newsletter signup on ``mary.vanburen@`` cannot join Thomas Van Buren. What an
@@ -451,7 +502,7 @@ def build_names(con: duckdb.DuckDBPyConnection, cache: str = CACHE_TABLE) -> Non
     import pyarrow as pa
 
     nameless = (
-        "SELECT rid, email_local, last_name FROM id_features "
+        f"SELECT rid, email_local, last_name FROM {features} "
         "WHERE first_canon IS NULL AND email_local IS NOT NULL"
     )
     spelt = _spelt(con, cache, nameless, strict=False)
@@ -465,8 +516,8 @@ def build_names(con: duckdb.DuckDBPyConnection, cache: str = CACHE_TABLE) -> Non
     # A record on an address that spells somebody else's name (Sarah Perez ordering with
     # kenneth.perez@) is on a household inbox: its email identifies it only with that name.
     # (Only addresses that do not contain the record's own first name need a look.)
-    elsewhere = """SELECT rid, email_local, last_name, split_part(first_name, ' ', 1) AS written,
-        first_canon FROM id_features WHERE first_canon IS NOT NULL AND email_local IS NOT NULL
+    elsewhere = f"""SELECT rid, email_local, last_name, split_part(first_name, ' ', 1) AS written,
+        first_canon FROM {features} WHERE first_canon IS NOT NULL AND email_local IS NOT NULL
         AND NOT contains(email_local, first_canon)
         AND NOT contains(email_local, split_part(first_name, ' ', 1))"""
     spelt = _spelt(con, cache, elsewhere, strict=True)
@@ -492,17 +543,17 @@ def build_names(con: duckdb.DuckDBPyConnection, cache: str = CACHE_TABLE) -> Non
             ),
         )  # fmt: skip
         con.execute(
-            """UPDATE id_keys SET value = id_keys.value || ' & first_name=' || e.first_canon
+            f"""UPDATE {keys} SET value = {keys}.value || ' & first_name=' || e.first_canon
             FROM (SELECT rid, first_canon FROM id_elsewhere
                   SEMI JOIN id_foreign_names USING (written, first_canon, spelt)) e
-            WHERE id_keys.identifier = 'email' AND id_keys.rid = e.rid"""
+            WHERE {keys}.identifier = 'email' AND {keys}.rid = e.rid"""
         )
         con.unregister("id_foreign_names")
     con.execute("DROP TABLE id_elsewhere")
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE id_names AS
+        f"""CREATE OR REPLACE TEMP TABLE {names} AS
         SELECT rid, split_part(first_name, ' ', 1) AS written, first_canon AS canon
-        FROM id_features WHERE first_canon IS NOT NULL
+        FROM {features} WHERE first_canon IS NOT NULL
         UNION ALL
         SELECT g.rid, g.written, n.canon FROM id_name_guesses g JOIN id_guessed_names n USING (written)"""
     )

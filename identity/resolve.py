@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -46,9 +46,12 @@ class Resolution:
     """Evidence JSON of the other edges, in order."""
     stats: dict[str, object] = field(default_factory=dict)
     full: bool = True
-    """False for an incremental run (``id_scope``, ``id_changed``, ``id_gone`` say what)."""
+    """False for an incremental run (``id_scope``, ``id_changed``, ``id_gone`` say what),
+    which leaves its transaction open for :func:`identity.apply.apply_resolution` to commit."""
     params: dict[str, dict[str, object]] = field(default_factory=dict)
     """Model parameters a full run used (stored for the incremental runs after it)."""
+    rids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    """The kept number (``rid``) of each record, by position."""
 
     def evidence(self, i: int) -> str:
         """Evidence JSON of edge ``i`` (exact links render theirs only when asked)."""
@@ -83,6 +86,38 @@ def _overrides(
     return never, always
 
 
+def _localize(con: duckdb.DuckDBPyConnection, config: IdentityConfig) -> dict[int, list[str]]:
+    """Number an incremental run's scope 0..n-1 in ``(source, record_id)`` order, the order
+    a full run ranks records in (its ties break by it), and make ``id_features``, ``id_keys``
+    and ``id_names`` of the scope's records under those numbers (``id_scope_rank`` maps them
+    to their kept ``rid``): the rest then runs as a full run over the scope. Returns the
+    scope's block tables of each fuzzy rule (their sizes counted over every record)."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE id_scope_rank AS
+        SELECT rid, CAST(row_number() OVER (ORDER BY source, record_id) - 1 AS BIGINT) AS pos
+        FROM identity.record_features WHERE rid IN (SELECT rid FROM id_scope)"""
+    )
+    local = {
+        "id_features": "SELECT s.pos AS rid, f.* EXCLUDE (rid, profile_id) FROM identity.record_features f",
+        "id_keys": "SELECT s.pos AS rid, f.identifier, f.value FROM id_all_keys f",
+        "id_names": "SELECT s.pos AS rid, f.written, f.canon FROM identity.record_names f",
+    }
+    blocks: dict[int, list[str]] = {}
+    for prio, rule in enumerate(config.rules):
+        if not isinstance(rule, ExactRule):
+            blocks[prio] = [f"id_scope_block_{prio}_{i}" for i in range(len(rule.block_on))]
+            for i, table in enumerate(blocks[prio]):
+                local[table] = (
+                    f"SELECT s.pos AS rid, f.* EXCLUDE (rid) FROM {block_table(prio, i)} f"
+                )
+    for table, select in local.items():
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS {select} "
+            "JOIN id_scope_rank s ON s.rid = f.rid ORDER BY s.pos"
+        )
+    return blocks
+
+
 def resolve(
     con: duckdb.DuckDBPyConnection,
     config: IdentityConfig,
@@ -99,25 +134,41 @@ def resolve(
         mode = RunMode(True, "given parameters", params)
     else:
         mode = decide_mode(con, config, full_refresh=full_refresh, plan=plan)
+    if mode.full:
+        return _resolve(con, config, mode, plan=plan)
+    # An incremental run brings the kept state up to date as it goes: in a transaction that
+    # apply_resolution commits, so a run that stops midway leaves the previous state.
+    con.execute("BEGIN TRANSACTION")
+    try:
+        return _resolve(con, config, mode, plan=plan)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _resolve(
+    con: duckdb.DuckDBPyConnection, config: IdentityConfig, mode: RunMode, *, plan: bool
+) -> Resolution:
     n = build_features(con, config, plan=plan, incremental=not mode.full)
     shared = mark_shared_identifiers(con, config, incremental=not mode.full)
     stats: dict[str, object] = {"records": n, "shared_identifiers": shared, "mode": mode.reason}
-    scope = None
+    blocks = None
     if not mode.full:
         stats.update(compute_scope(con, config, mode.params or {}))
-        scope = "id_scope"
-    exact_edges(con, scope)
-    where = f"WHERE rid IN (SELECT rid FROM {scope})" if scope else ""
-    rows = con.execute(
-        f"SELECT rid, source, record_id FROM id_features {where} ORDER BY rid"
-    ).fetchall()
-    rids = np.array([r[0] for r in rows], dtype=np.int64)
+        blocks = _localize(con, config)
+    exact_edges(con)
+    rows = con.execute("SELECT rid, source, record_id FROM id_features ORDER BY rid").fetchall()
     records: list[Key] = [(s, r) for _, s, r in rows]
     index = {key: i for i, key in enumerate(records)}
-
-    def local(x: Any) -> Any:
-        """Record rank -> position among the resolved records (the same in a full run)."""
-        return np.searchsorted(rids, x) if scope else x
+    rids = (
+        np.arange(len(records), dtype=np.int64)
+        if blocks is None
+        else con.sql("SELECT rid FROM id_scope_rank ORDER BY pos")
+        .to_arrow_table()
+        .column(0)
+        .to_numpy()
+        .astype(np.int64)
+    )
 
     parts: list[Edges] = []
     rule_names: list[str] = []
@@ -131,8 +182,8 @@ def resolve(
     known = (
         np.array([i in exact_for for i in idents], dtype=bool) if len(idents) else np.zeros(0, bool)
     )
-    ea = local(table.column("a").to_numpy()[known].astype(np.int64))
-    eb = local(table.column("b").to_numpy()[known].astype(np.int64))
+    ea = table.column("a").to_numpy()[known].astype(np.int64)
+    eb = table.column("b").to_numpy()[known].astype(np.int64)
     idents = idents[known]
     values = table.column("value").to_numpy(zero_copy_only=False)[known]
     ep = np.array([exact_for[i][0] for i in idents], dtype=np.int64)
@@ -147,16 +198,13 @@ def resolve(
         if isinstance(any_rule, ExactRule):
             continue
         rule = any_rule
-        features = features or FeatureArrays(con, f"SELECT rid FROM {scope}" if scope else None)
+        features = features or FeatureArrays(con)
         scored = score_rule(
             con,
             features,
             rule,
             pairs_sql=candidate_pairs_sql(
-                rule.block_on,
-                within=scope,
-                # (an incremental run's scope already materialized the blocks)
-                tables=[block_table(prio, i) for i in range(len(rule.block_on))] if scope else None,
+                rule.block_on, tables=blocks[prio] if blocks is not None else None
             ),
             params=(mode.params or {}).get(rule.name),
         )
@@ -164,8 +212,8 @@ def resolve(
             used[rule.name] = scored.params
         parts.append(
             Edges(
-                local(scored.a),
-                local(scored.b),
+                scored.a,
+                scored.b,
                 np.full(len(scored.a), prio, np.int64),
                 scored.score,
                 np.ones(len(scored.a), bool),
@@ -193,36 +241,25 @@ def resolve(
         evidence.extend([json.dumps({"override": "always_merge"})] * len(always))
     edges = Edges.concat(parts)
 
-    def located(rows: list[Any]) -> list[Any]:
-        """``rows`` (a rid first) with the record's position in place of its rid."""
-        at = local(np.array([r[0] for r in rows], dtype=np.int64)).tolist() if rows else []
-        return [(p, *r[1:]) for p, r in zip(at, rows, strict=True)]
-
     limited: dict[str, dict[int, frozenset[str]]] = defaultdict(dict)
     limited_idents = [i for i in config.limits if i != "date_of_birth"]
     if limited_idents:
         placeholders = ", ".join("?" for _ in limited_idents)
-        for at, ident, held in located(
-            con.execute(
-                f"SELECT rid, identifier, list(DISTINCT value) FROM id_keys WHERE identifier IN ({placeholders}) "
-                f"{where.replace('WHERE', 'AND')} GROUP BY ALL",
-                limited_idents,
-            ).fetchall()
-        ):
+        for at, ident, held in con.execute(
+            f"SELECT rid, identifier, list(DISTINCT value) FROM id_keys "
+            f"WHERE identifier IN ({placeholders}) GROUP BY ALL",
+            limited_idents,
+        ).fetchall():
             limited[ident][at] = frozenset(held)
     if "date_of_birth" in config.limits:
-        for at, dob in located(
-            con.execute(
-                "SELECT rid, CAST(date_of_birth AS VARCHAR) FROM id_features WHERE date_of_birth IS NOT NULL "
-                + where.replace("WHERE", "AND")
-            ).fetchall()
-        ):
+        for at, dob in con.execute(
+            "SELECT rid, CAST(date_of_birth AS VARCHAR) FROM id_features "
+            "WHERE date_of_birth IS NOT NULL"
+        ).fetchall():
             limited["date_of_birth"][at] = frozenset((dob,))
     names = {
         at: (written, canon)
-        for at, written, canon in located(
-            con.execute("SELECT rid, written, canon FROM id_names " + where).fetchall()
-        )
+        for at, written, canon in con.execute("SELECT rid, written, canon FROM id_names").fetchall()
     }
     clustering = cluster(
         len(records), edges, limited=limited, limits=config.limits, names=names, never=never
@@ -239,4 +276,5 @@ def resolve(
         stats,
         full=mode.full,
         params=used if mode.full else {},
+        rids=rids,
     )

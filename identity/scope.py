@@ -37,36 +37,26 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 
 def _seed(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE id_changed AS
-        SELECT f.rid FROM id_features f JOIN id_changed_keys k
-        ON k.source = f.source AND k.record_id = f.record_id"""
-    )
+    con.execute("CREATE OR REPLACE TEMP TABLE id_changed AS SELECT rid FROM id_changed_keys")
     # Every live record with its previous profile (if any).
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE id_old AS
-        SELECT f.rid, rp.profile_id FROM id_features f
-        JOIN identity.record_profiles rp ON rp.source = f.source AND rp.record_id = f.record_id"""
+        "CREATE OR REPLACE TEMP VIEW id_old AS "
+        "SELECT rid, profile_id FROM identity.record_features WHERE profile_id IS NOT NULL"
     )
+    # (Old values: those changed and deleted records held.)
     con.execute(
         """CREATE OR REPLACE TEMP TABLE id_seed_values AS
-        SELECT email, phone FROM id_features WHERE rid IN (SELECT rid FROM id_changed)
-        UNION ALL
-        SELECT s.email, s.phone FROM identity.record_features s
-        JOIN id_changed_keys k ON s.source = k.source AND s.record_id = k.record_id
-        UNION ALL
-        SELECT email, phone FROM id_gone"""
+        SELECT email, phone FROM id_features_delta
+        UNION ALL SELECT email, phone FROM id_dirty"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE id_frontier AS
         SELECT rid FROM id_changed
-        UNION SELECT rid FROM id_features
+        UNION SELECT rid FROM identity.record_features
             WHERE email IN (SELECT email FROM id_seed_values WHERE email IS NOT NULL)
-        UNION SELECT rid FROM id_features
+        UNION SELECT rid FROM identity.record_features
             WHERE phone IN (SELECT phone FROM id_seed_values WHERE phone IS NOT NULL)
-        UNION SELECT rid FROM id_old WHERE profile_id IN (
-            SELECT rp.profile_id FROM identity.record_profiles rp
-            JOIN id_gone g ON g.source = rp.source AND g.record_id = rp.record_id)"""
+        UNION SELECT rid FROM id_old WHERE profile_id IN (SELECT profile_id FROM id_gone)"""
     )
     con.execute("CREATE OR REPLACE TEMP TABLE id_scope (rid BIGINT)")
 
@@ -92,7 +82,9 @@ def _fuzzy_partners(
         if not _count(con, "id_frontier_pairs"):
             continue
         features = FeatureArrays(
-            con, "SELECT a FROM id_frontier_pairs UNION SELECT b FROM id_frontier_pairs"
+            con,
+            "SELECT a FROM id_frontier_pairs UNION SELECT b FROM id_frontier_pairs",
+            "identity.record_features",
         )
         scored = score_rule(
             con,
@@ -121,7 +113,8 @@ def compute_scope(
         if not isinstance(rule, ExactRule):
             for i, fields in enumerate(rule.block_on):
                 con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE {block_table(r, i)} AS {block_sql(fields)}"
+                    f"CREATE OR REPLACE TEMP TABLE {block_table(r, i)} AS "
+                    + block_sql(fields, "identity.record_features")
                 )
     changed, gone = _count(con, "id_changed"), _count(con, "id_gone")
     rounds = 0
@@ -130,7 +123,7 @@ def compute_scope(
         con.execute("INSERT INTO id_scope SELECT rid FROM id_frontier")
         con.execute(
             """CREATE OR REPLACE TEMP TABLE id_next AS
-            SELECT k2.rid FROM id_keys k1 JOIN id_keys k2
+            SELECT k2.rid FROM id_all_keys k1 JOIN id_all_keys k2
                 ON k1.identifier = k2.identifier AND k1.value = k2.value
             WHERE k1.rid IN (SELECT rid FROM id_frontier)
             UNION ALL
@@ -138,13 +131,13 @@ def compute_scope(
                 SELECT profile_id FROM id_old WHERE rid IN (SELECT rid FROM id_frontier))
             UNION ALL
             SELECT f2.rid FROM identity.overrides o
-            JOIN id_features f1 ON f1.source = o.source_a AND f1.record_id = o.record_id_a
-            JOIN id_features f2 ON f2.source = o.source_b AND f2.record_id = o.record_id_b
+            JOIN identity.record_features f1 ON f1.source = o.source_a AND f1.record_id = o.record_id_a
+            JOIN identity.record_features f2 ON f2.source = o.source_b AND f2.record_id = o.record_id_b
             WHERE o.kind = 'always_merge' AND f1.rid IN (SELECT rid FROM id_frontier)
             UNION ALL
             SELECT f1.rid FROM identity.overrides o
-            JOIN id_features f1 ON f1.source = o.source_a AND f1.record_id = o.record_id_a
-            JOIN id_features f2 ON f2.source = o.source_b AND f2.record_id = o.record_id_b
+            JOIN identity.record_features f1 ON f1.source = o.source_a AND f1.record_id = o.record_id_a
+            JOIN identity.record_features f2 ON f2.source = o.source_b AND f2.record_id = o.record_id_b
             WHERE o.kind = 'always_merge' AND f2.rid IN (SELECT rid FROM id_frontier)"""
         )
         _fuzzy_partners(con, config, params)

@@ -62,17 +62,20 @@ def _has_evidence(fields: list[str], g: np.ndarray) -> np.ndarray:
 
 class FeatureArrays:
     """Feature columns indexed by ``rid`` (loaded once per run), of every record or of the
-    records whose rid ``rids_sql`` selects, dictionary-encoded: a pair's two values are
+    records whose rid ``rids_sql`` selects (from the table ``features``), dictionary-encoded: a pair's two values are
     compared as integer codes, and text is made only for the distinct pairs of values a batch
     needs, so memory stays bounded and repeated values are compared once."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, rids_sql: str | None = None) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        rids_sql: str | None = None,
+        features: str = "id_features",
+    ) -> None:
         columns = sorted({c.source_column for c in COMPARISONS.values()})
         cols = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in columns)
         where = f"WHERE rid IN ({rids_sql})" if rids_sql else ""
-        table = con.sql(
-            f"SELECT rid, {cols} FROM id_features {where} ORDER BY rid"
-        ).to_arrow_table()
+        table = con.sql(f"SELECT rid, {cols} FROM {features} {where} ORDER BY rid").to_arrow_table()
         self.n = table.num_rows
         self.rids: np.ndarray | None = (
             table.column("rid").to_numpy().astype(np.int64) if rids_sql else None

@@ -4,9 +4,11 @@ fingerprint, and the settings it ran under.
 * ``identity.model_params``: the Fellegi-Sunter parameters (λ, m, u) each probabilistic rule
   learned on the last full run. Incremental runs score with them instead of re-learning, so
   a record's links do not depend on which batch it arrived in.
-* ``identity.record_features``: per live record, its match features when last resolved and
-  a fingerprint of its staging row. Comparing fingerprints finds the records that are new,
-  changed or deleted since; the others' features are read back instead of computed again.
+* ``identity.record_features``: per live record, its match features when last resolved, a
+  fingerprint of its staging row, its number (``rid``) and its profile. Comparing
+  fingerprints finds the records that are new, changed or deleted since; the others'
+  features, identifiers (``identity.record_keys``) and first names (``identity.record_names``)
+  are read back instead of computed again.
 * ``identity.resolver_state``: a fingerprint of the identity config and of the overrides
   the last run saw. A change of either (or ``--full-refresh``) makes the next run a full one.
 """
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from identity.blocking import SHARED_DDL
-from identity.features import FEATURES_DDL
+from identity.features import FEATURES_DDL, KEPT_DDL
 
 if TYPE_CHECKING:
     import duckdb
@@ -39,6 +41,8 @@ __all__ = [
 
 STATE_DDL = (
     FEATURES_DDL
+    + ";\n"
+    + KEPT_DDL
     + ";\n"
     + SHARED_DDL
     + """;
@@ -61,9 +65,10 @@ class RunMode:
 
 
 #: Bumped whenever a change of the resolver itself (its guards, comparisons or clustering) can
-#: change which records link: the first run of a new version is a full one, so every profile
-#: is resolved by the same rules, not only those new records reach.
-RESOLVER_VERSION = 2
+#: change which records link, or what a run keeps for the next changes shape: the first run
+#: of a new version is a full one, so every profile is resolved by the same rules, not only
+#: those new records reach. (3: kept identifiers and names.)
+RESOLVER_VERSION = 3
 
 
 def config_hash(config: IdentityConfig) -> str:
@@ -119,25 +124,22 @@ def save_state(
     learned: dict[str, dict[str, object]],
     now: object,
 ) -> None:
-    """Record fingerprints, settings and (after learning) parameters; inside the run's
-    transaction. ``id_changed_keys`` / ``id_gone`` (source, record_id) name what an
-    incremental run touched."""
+    """Keep features, identifiers, names, fingerprints, settings and (after learning)
+    parameters; inside the run's transaction, ``id_mapping(rid, profile_id)`` holding the
+    resolved records' profiles."""
     if full:
         con.execute("DELETE FROM identity.record_features")
         con.execute(
-            "INSERT INTO identity.record_features BY NAME SELECT * EXCLUDE (rid) FROM id_features"
+            "INSERT INTO identity.record_features BY NAME "
+            "SELECT f.*, m.profile_id FROM id_features f JOIN id_mapping m USING (rid)"
         )
-    else:
+        for kept, table in (("record_keys", "id_keys_base"), ("record_names", "id_names")):
+            con.execute(f"DELETE FROM identity.{kept}")
+            con.execute(f"INSERT INTO identity.{kept} BY NAME SELECT * FROM {table}")
+    else:  # (the resolver put the changed rows in place)
         con.execute(
-            """DELETE FROM identity.record_features s WHERE EXISTS (
-                SELECT 1 FROM id_gone g WHERE g.source = s.source AND g.record_id = s.record_id)
-            OR EXISTS (SELECT 1 FROM id_changed_keys c
-                WHERE c.source = s.source AND c.record_id = s.record_id)"""
-        )
-        con.execute(
-            """INSERT INTO identity.record_features BY NAME SELECT f.* EXCLUDE (rid)
-            FROM id_features f JOIN id_changed_keys c
-            ON c.source = f.source AND c.record_id = f.record_id"""
+            """UPDATE identity.record_features f SET profile_id = m.profile_id FROM id_mapping m
+            WHERE f.rid = m.rid AND f.profile_id IS DISTINCT FROM m.profile_id"""
         )
     con.execute("DELETE FROM identity.shared_identifiers")
     con.execute("INSERT INTO identity.shared_identifiers SELECT identifier, value FROM id_shared")

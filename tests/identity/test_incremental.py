@@ -115,3 +115,71 @@ def test_a_new_resolver_version_resolves_everything_again(
         and resolution.stats["mode"] == "identity config or resolver version changed"
     )
     assert not _run(warehouse)[0].full
+
+
+def _kept(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """The kept features, identifiers and names, by record (numbers differ between runs)."""
+    features = con.execute(
+        "SELECT * EXCLUDE (rid) FROM identity.record_features ORDER BY source, record_id"
+    ).fetchall()
+    keys, names = (
+        con.execute(
+            f"SELECT f.source, f.record_id, k.* EXCLUDE (rid) FROM identity.{table} k "
+            "JOIN identity.record_features f USING (rid) ORDER BY ALL"
+        ).fetchall()
+        for table in ("record_keys", "record_names")
+    )
+    return features, keys, names
+
+
+def test_kept_state_after_incremental_runs_equals_a_full_runs(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    household = dict(email="smiths@example.com", last_name="Smith")
+    insert(warehouse, [*_people(6), rec("crm", "h1", first_name="Ann", **household)])
+    _run(warehouse)
+    # New records (one on a household inbox that becomes shared), a change, a deletion.
+    insert(
+        warehouse,
+        [
+            rec("crm", "x", email="person1@example.com", first_name="Name1", external_ids={"hubspot_contact_id": "7"}),
+            rec("crm", "h2", first_name="Bob", **household),
+            rec("crm", "h3", first_name="Carla", **household),
+            rec("shop", "3", email="new3@example.com", first_name="Name3", last_name="Smith"),
+        ],
+    )  # fmt: skip
+    warehouse.execute(
+        "UPDATE staging.customer_records SET deleted = true WHERE source = 'shop' AND record_id = '4'"
+    )
+    resolution, _ = _run(warehouse)
+    assert not resolution.full
+    incremental = _kept(warehouse), _profiles(warehouse)
+    numbers = warehouse.execute(
+        "SELECT count(*), count(DISTINCT rid) FROM identity.record_features"
+    ).fetchall()
+    assert numbers[0][0] == numbers[0][1] == len(incremental[1])
+    resolution, _ = _run(warehouse, full_refresh=True)
+    assert resolution.full
+    assert (_kept(warehouse), _profiles(warehouse)) == incremental
+
+
+def test_an_incremental_run_that_fails_leaves_the_previous_state(
+    warehouse: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import identity.resolve
+
+    insert(warehouse, _people(5))
+    _run(warehouse)
+    before = _kept(warehouse), _profiles(warehouse)
+    insert(warehouse, [rec("crm", "x", email="person1@example.com", first_name="Name1")])
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(identity.resolve, "compute_scope", broken)
+    with pytest.raises(RuntimeError):
+        _run(warehouse)
+    assert (_kept(warehouse), _profiles(warehouse)) == before
+    monkeypatch.undo()
+    resolution, counts = _run(warehouse)
+    assert not resolution.full and counts["joined_records"] == 1
