@@ -122,17 +122,15 @@ def mark_shared_identifiers(
     return int(con.execute("SELECT count(*) FROM id_shared").fetchall()[0][0])
 
 
-def exact_edges(con: duckdb.DuckDBPyConnection, within: str | None = None) -> None:
-    """Create ``id_exact_edges(a, b, identifier, value)`` with a < b (of the records of
-    ``within``, a table of ``rid`` holding every record of each identifier it holds)."""
-    where = f"WHERE rid IN (SELECT rid FROM {within})" if within else ""
+def exact_edges(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``id_exact_edges(a, b, identifier, value)`` with a < b, of ``id_keys``."""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE id_exact_edges AS
         WITH g AS (
             SELECT rid, identifier, value,
                 count(*) OVER (PARTITION BY identifier, value) AS n,
                 min(rid) OVER (PARTITION BY identifier, value) AS first_rid
-            FROM id_keys {where}
+            FROM id_keys
         )
         SELECT l.rid AS a, r.rid AS b, l.identifier, l.value
         FROM g l JOIN g r ON l.identifier = r.identifier AND l.value = r.value AND l.rid < r.rid
@@ -198,56 +196,26 @@ def block_table(rule: int, key: int) -> str:
     return f"id_block_{rule}_{key}"
 
 
-def _block_query(
-    fields: list[str], within: str | None, touching: str | None, table: str | None = None
-) -> exp.Select:
+def _block_query(fields: list[str], table: str | None = None) -> exp.Select:
     cols = [_BLOCK_COLUMN.get(f, f) for f in fields]
     block = sqlglot.select("*").from_(table) if table else _block(fields)
-    conditions: list[exp.Expression | exp.Condition] = [
+    on = exp.and_(
         *[exp.EQ(this=exp.column(c, "l"), expression=exp.column(c, "r")) for c in cols],
         exp.LT(this=exp.column("rid", "l"), expression=exp.column("rid", "r")),
-    ]
-    left: exp.Expression = block.subquery("l")
-    right: exp.Expression = block.subquery("r")
-    if within:
-        # Block sizes count every record; only the pairs inside the scope are kept.
-        left = (
-            sqlglot.select("*")
-            .from_(block.subquery("b0"))
-            .where(_in(exp.column("rid"), within))
-            .subquery("l")
-        )
-        right = (
-            sqlglot.select("*")
-            .from_(block.subquery("b1"))
-            .where(_in(exp.column("rid"), within))
-            .subquery("r")
-        )
-    if touching:
-        conditions.append(
-            exp.or_(_in(exp.column("rid", "l"), touching), _in(exp.column("rid", "r"), touching))
-        )
+    )
     return (
         sqlglot.select(exp.column("rid", "l").as_("a"), exp.column("rid", "r").as_("b"))
-        .from_(left)
-        .join(right, on=exp.and_(*conditions))
+        .from_(block.subquery("l"))
+        .join(block.subquery("r"), on=on)
     )
 
 
-def candidate_pairs_sql(
-    block_on: list[list[str]],
-    *,
-    within: str | None = None,
-    touching: str | None = None,
-    tables: list[str] | None = None,
-) -> str:
-    """One DuckDB query returning distinct candidate pairs ``(a, b)`` with a < b; with
-    ``within`` (a table of ``rid``) only pairs of two of its records, with ``touching`` only
-    pairs with at least one of its records; ``tables`` names materialized blocks (one per
-    blocking key, as :func:`block_sql` makes them) to read instead of computing them."""
+def candidate_pairs_sql(block_on: list[list[str]], *, tables: list[str] | None = None) -> str:
+    """One DuckDB query returning distinct candidate pairs ``(a, b)`` with a < b;
+    ``tables`` names materialized blocks (one per blocking key, as :func:`block_sql` makes
+    them) to read instead of computing them."""
     queries = [
-        _block_query(fields, within, touching, tables[i] if tables else None)
-        for i, fields in enumerate(block_on)
+        _block_query(fields, tables[i] if tables else None) for i, fields in enumerate(block_on)
     ]
     union: exp.Query = queries[0]
     for query in queries[1:]:
