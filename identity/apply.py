@@ -317,21 +317,24 @@ def _apply(
             con.unregister("id_retired")
         # Golden records read the new mapping itself, not the table this transaction just
         # rewrote (reading a million uncommitted rows back was twice as slow).
-        golden_scope = None
+        golden_scope, members = None, "id_mapping"
         if not resolution.full:
-            con.register("id_new_pids", pa.table({"profile_id": sorted(set(pid_of))}))
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE id_golden_scope AS SELECT profile_id FROM id_scope_pids "
-                "UNION SELECT profile_id FROM id_new_pids"
+            # Only profiles whose records changed, joined, left or moved get a new golden
+            # record; the scope's other profiles keep theirs. The scope holds whole previous
+            # profiles and its records alone get the new ids, so those profiles' records now
+            # are in the mapping: reading it saves a scan of every record's profile.
+            con.register(
+                "id_touched",
+                pa.table({"profile_id": pa.array(sorted(assignment.touched), pa.string())}),
             )
-            con.unregister("id_new_pids")
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE id_golden_scope AS SELECT profile_id FROM id_touched "
+                "UNION SELECT m.profile_id FROM id_mapping m SEMI JOIN id_changed_keys USING (rid)"
+            )
+            con.unregister("id_touched")
             golden_scope = "id_golden_scope"
-            # The scope holds whole previous profiles and its records alone get the new
-            # ids, so those profiles' records now are exactly the mapping: reading it saves
-            # a scan of every record's profile.
-        upserted, deleted = refresh_golden(
-            con, config.survivorship, "id_mapping", now, golden_scope
-        )
+            members = "(SELECT * FROM id_mapping SEMI JOIN id_golden_scope USING (profile_id))"
+        upserted, deleted = refresh_golden(con, config.survivorship, members, now, golden_scope)
         save_state(con, config, full=resolution.full, learned=resolution.params, now=now)
         con.execute("COMMIT")
     finally:

@@ -146,7 +146,8 @@ def _in(column: exp.Column, table: str) -> exp.Expression:
 
 
 def block_sql(fields: list[str], features: str = "id_features") -> str:
-    """The records of one blocking key: ``rid`` and the key's columns, over-large blocks left out."""
+    """The records of one blocking key that share it with another: ``rid`` and the key's
+    columns, over-large blocks left out."""
     return _block(fields, features).sql(dialect="duckdb")
 
 
@@ -178,13 +179,14 @@ def _block(fields: list[str], features: str = "id_features") -> exp.Select:
         sqlglot.select("rid", *cols)
         .from_(features)
         .where(not_null)
-        .qualify(
-            exp.LTE(
+        .qualify(  # (a record alone in its block pairs with nobody)
+            exp.Between(
                 this=exp.Window(
                     this=exp.Count(this=exp.Star()),
                     partition_by=[exp.column(c) for c in cols],
                 ),
-                expression=exp.Literal.number(MAX_BLOCK),
+                low=exp.Literal.number(2),
+                high=exp.Literal.number(MAX_BLOCK),
             )
         )
     )

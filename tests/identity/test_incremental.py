@@ -183,3 +183,33 @@ def test_an_incremental_run_that_fails_leaves_the_previous_state(
     monkeypatch.undo()
     resolution, counts = _run(warehouse)
     assert not resolution.full and counts["joined_records"] == 1
+
+
+def test_a_changed_record_refreshes_its_profiles_golden_record_only(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    insert(
+        warehouse, [*_people(3), rec("crm", "1", email="person1@example.com", first_name="Name1")]
+    )
+    _run(warehouse)
+    golden = dict(
+        warehouse.execute("SELECT profile_id, updated_at FROM identity.golden_records").fetchall()
+    )
+    # shop:1 moves house: same person, same profile, a new address.
+    warehouse.execute(
+        "UPDATE staging.customer_records SET street = '9 Elm St', updated_at = now() "
+        "WHERE source = 'shop' AND record_id = '1'"
+    )
+    resolution, counts = _run(warehouse)
+    assert not resolution.full and counts["golden_records_written"] == 1
+    pid = _profiles(warehouse)["shop:1"]
+    rows = dict(
+        warehouse.execute("SELECT profile_id, street FROM identity.golden_records").fetchall()
+    )
+    assert rows[pid] == "9 Elm St"
+    after = dict(
+        warehouse.execute("SELECT profile_id, updated_at FROM identity.golden_records").fetchall()
+    )
+    assert {p: t for p, t in after.items() if p != pid} == {
+        p: t for p, t in golden.items() if p != pid
+    }
