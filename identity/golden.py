@@ -176,9 +176,12 @@ def refresh_golden(
     gone = con.execute(
         f"SELECT count(*) FROM identity.golden_records g WHERE {in_scope}g.profile_id NOT IN (SELECT profile_id FROM id_golden)"
     ).fetchall()[0][0]
+    # (A join on the id with the comparison after it: as NOT EXISTS over every column, the
+    # whole golden table was hashed.)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE id_golden_changed AS SELECT n.profile_id FROM id_golden n
-        WHERE NOT EXISTS (SELECT 1 FROM identity.golden_records g WHERE g.profile_id = n.profile_id AND {same})"""
+        LEFT JOIN identity.golden_records g USING (profile_id)
+        WHERE g.profile_id IS NULL OR NOT ({same})"""
     )
     changed = con.execute("SELECT count(*) FROM id_golden_changed").fetchall()[0][0]
     con.execute(
