@@ -147,6 +147,17 @@ def _fill_kind(
     ).fetchall()
     if not rows:
         return 0
+    if kind == "phone" and len(rows) < PARALLEL_FROM:
+        # The prefixes of North American numbers normalized before are valid (this process
+        # checks them then without libphonenumber).
+        nz.learn_nanp_prefixes(
+            p
+            for (p,) in con.execute(
+                f"SELECT DISTINCT substr(value, 3, 6) FROM {cache} WHERE kind = ? "
+                "AND value LIKE '+1%' AND length(value) = 12",
+                [cache_kind(kind)],
+            ).fetchall()
+        )
     extra = frozenset(config.blocklist.get(kind, ()))
     values = [None if v in extra else v for v in normalize(kind, rows)]
     batch = pa.table(

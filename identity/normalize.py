@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -18,6 +19,7 @@ from identity.nicknames import GIVEN_NAMES, NICKNAMES
 __all__ = [
     "DEFAULT_REGION",
     "canonical_first_name",
+    "learn_nanp_prefixes",
     "clean_name",
     "email_match_key",
     "first_name_from_email",
@@ -173,6 +175,14 @@ def _nanp(text: str, region: str) -> str | None | bool:
     if valid is None:
         valid = _NANP_VALID[prefix] = _phone("+1" + digits, "US") is not None
     return "+1" + digits if valid else None
+
+
+def learn_nanp_prefixes(prefixes: Iterable[str]) -> None:
+    """Note NPA-NXX prefixes (six digits) seen in valid North American numbers as valid, so
+    that numbers under them skip libphonenumber's check (a process normalizing a few
+    thousand new numbers would otherwise check nearly every prefix once, at about 0.1 ms
+    each)."""
+    _NANP_VALID.update(dict.fromkeys(prefixes, True))
 
 
 def normalize_phone(value: str | None, region: str | None = None) -> str | None:

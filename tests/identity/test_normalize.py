@@ -271,3 +271,17 @@ def test_two_different_emails_weigh_nothing() -> None:
     right = np.array([0, 2, 3, 2], dtype=np.int32)  # ann.lee@gmail.com, ann@x.com, anne@x.com, ...
     texts = lambda codes: [values[i] for i in codes]  # noqa: E731
     assert coded_levels(COMPARISONS["email"], left, right, texts).tolist() == [-1, 2, 1, -1]
+
+
+def test_learned_nanp_prefixes_give_the_same_numbers_as_libphonenumber() -> None:
+    from identity import normalize as nz
+
+    raw = ["(415) 555-2671", "212.736.5000", "+1 604 555 0199", "1-800-555-0000", "312 555 01",
+           "(999) 123-4567", "416-555-0142 ext 12", "+1 (202) 456-1111"]  # fmt: skip
+    nz._NANP_VALID.clear()
+    checked = [nz.normalize_phone(r, "US") for r in raw]
+    prefixes = {n[2:8] for n in checked if n}
+    nz._NANP_VALID.clear()
+    nz.learn_nanp_prefixes(prefixes)
+    assert [nz.normalize_phone(r, "US") for r in raw] == checked
+    assert set(nz._NANP_VALID) == prefixes | {"999123"}  # the invalid one was checked
