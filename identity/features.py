@@ -328,13 +328,25 @@ def _build_delta(con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: 
         "CREATE OR REPLACE TEMP TABLE id_live AS SELECT c.source, c.record_id, c.updated_at, "
         f"hash(c) AS fp FROM staging.customer_records c WHERE {_LIVE_WHERE}"
     )
+    # A record held twice (its versions) is told by its latest row; the window that picks
+    # it runs over the keys the join found different only (over every row it cost as much
+    # as the join).
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE id_delta AS
-        SELECT coalesce(l.source, s.source) AS source, coalesce(l.record_id, s.record_id) AS record_id,
-            s.rid, l.fp IS NULL AS gone, s.email, s.phone, s.profile_id
-        FROM (SELECT source, record_id, fp FROM id_live {_LATEST}) l
+        SELECT DISTINCT coalesce(l.source, s.source) AS source,
+            coalesce(l.record_id, s.record_id) AS record_id,
+            s.rid, s.fp, s.email, s.phone, s.profile_id
+        FROM id_live l
         FULL JOIN {FEATURES_TABLE} s ON s.source = l.source AND s.record_id = l.record_id
         WHERE l.fp IS DISTINCT FROM s.fp"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE id_delta AS
+        SELECT d.source, d.record_id, d.rid, l.fp IS NULL AS gone, d.email, d.phone, d.profile_id
+        FROM id_delta d LEFT JOIN (
+            SELECT source, record_id, fp FROM id_live SEMI JOIN id_delta USING (source, record_id)
+            {_LATEST}) l USING (source, record_id)
+        WHERE l.fp IS DISTINCT FROM d.fp"""
     )
     con.execute("DROP TABLE id_live")
     # A changed record keeps its number; new ones are numbered after the last, in key order.
