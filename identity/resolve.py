@@ -98,7 +98,9 @@ def _localize(con: duckdb.DuckDBPyConnection, config: IdentityConfig) -> dict[in
         FROM identity.record_features WHERE rid IN (SELECT rid FROM id_scope)"""
     )
     local = {
-        "id_features": "SELECT s.pos AS rid, f.* EXCLUDE (rid, profile_id) FROM identity.record_features f",
+        # (what a resolution reads of them: the golden records read the rest from staging)
+        "id_features": "SELECT s.pos AS rid, f.* EXCLUDE (rid, profile_id, external_ids, fp, "
+        "updated_at, created_at) FROM identity.record_features f",
         "id_keys": "SELECT s.pos AS rid, f.identifier, f.value FROM id_all_keys f",
         "id_names": "SELECT s.pos AS rid, f.written, f.canon FROM identity.record_names f",
     }
