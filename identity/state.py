@@ -136,11 +136,20 @@ def save_state(
         for kept, table in (("record_keys", "id_keys_base"), ("record_names", "id_names")):
             con.execute(f"DELETE FROM identity.{kept}")
             con.execute(f"INSERT INTO identity.{kept} BY NAME SELECT * FROM {table}")
-    else:  # (the resolver put the changed rows in place)
+    else:
+        # The resolver put the changed rows in place; records whose profile changed get a
+        # new row (an UPDATE of a few rows spread over the table made the checkpoint after
+        # the run rewrite that column of every row group they were in).
         con.execute(
-            """UPDATE identity.record_features f SET profile_id = m.profile_id FROM id_mapping m
-            WHERE f.rid = m.rid AND f.profile_id IS DISTINCT FROM m.profile_id"""
+            """CREATE OR REPLACE TEMP TABLE id_moved AS
+            SELECT f.* REPLACE (m.profile_id AS profile_id) FROM identity.record_features f
+            JOIN (SELECT m.rid, m.profile_id FROM id_mapping m JOIN identity.record_features f
+                  ON f.rid = m.rid WHERE f.profile_id IS DISTINCT FROM m.profile_id) m
+            ON f.rid = m.rid"""
         )
+        con.execute("DELETE FROM identity.record_features WHERE rid IN (SELECT rid FROM id_moved)")
+        con.execute("INSERT INTO identity.record_features BY NAME SELECT * FROM id_moved")
+        con.execute("DROP TABLE id_moved")
     con.execute("DELETE FROM identity.shared_identifiers")
     con.execute("INSERT INTO identity.shared_identifiers SELECT identifier, value FROM id_shared")
     if learned:
