@@ -332,8 +332,11 @@ def _apply(
                 "UNION SELECT m.profile_id FROM id_mapping m SEMI JOIN id_changed_keys USING (rid)"
             )
             con.unregister("id_touched")
-            golden_scope = "id_golden_scope"
-            members = "(SELECT * FROM id_mapping SEMI JOIN id_golden_scope USING (profile_id))"
+            golden_scope, members = "id_golden_scope", "id_golden_members"
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE id_golden_members AS "
+                "SELECT * FROM id_mapping SEMI JOIN id_golden_scope USING (profile_id)"
+            )
         upserted, deleted = refresh_golden(con, config.survivorship, members, now, golden_scope)
         save_state(con, config, full=resolution.full, learned=resolution.params, now=now)
         con.execute("COMMIT")
