@@ -118,11 +118,19 @@ def _region_sql(column: str | None, default: str) -> str:
 
 
 def _fill_cache(
-    con: duckdb.DuckDBPyConnection, cache: str, config: IdentityConfig, rows_table: str
+    con: duckdb.DuckDBPyConnection,
+    cache: str,
+    config: IdentityConfig,
+    rows_table: str,
+    hits: str | None = None,
 ) -> int:
-    """Normalize the raw values the cache has not seen; returns how many were new."""
+    """Normalize the raw values the cache has not seen; returns how many were new. ``hits``
+    names a table holding every cache entry of these rows' raw values (looked up there
+    instead of in the whole cache), which receives the new entries too."""
     with _Normalizer() as normalize:
-        return sum(_fill_kind(con, cache, config, rows_table, kind, normalize) for kind in KINDS)
+        return sum(
+            _fill_kind(con, cache, config, rows_table, kind, normalize, hits) for kind in KINDS
+        )
 
 
 def _fill_kind(
@@ -132,6 +140,7 @@ def _fill_kind(
     rows_table: str,
     kind: str,
     normalize: _Normalizer,
+    hits: str | None = None,
 ) -> int:
     import pyarrow as pa
 
@@ -141,7 +150,7 @@ def _fill_kind(
         f"""SELECT DISTINCT CAST(c."{column}" AS VARCHAR) AS raw, {region} AS region
         FROM {rows_table} c
         WHERE c."{column}" IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM {cache} n WHERE n.kind = ? AND n.raw = CAST(c."{column}" AS VARCHAR)
+            SELECT 1 FROM {hits or cache} n WHERE n.kind = ? AND n.raw = CAST(c."{column}" AS VARCHAR)
             AND n.region = {region})""",
         [cache_kind(kind)],
     ).fetchall()
@@ -169,7 +178,8 @@ def _fill_kind(
         }
     )
     con.register("id_new_values", batch)
-    con.execute(f"INSERT INTO {cache} SELECT * FROM id_new_values")
+    for table in (cache, hits) if hits else (cache,):
+        con.execute(f"INSERT INTO {table} SELECT * FROM id_new_values")
     con.unregister("id_new_values")
     return len(rows)
 
@@ -377,7 +387,6 @@ def _build_delta(con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: 
         f"""CREATE OR REPLACE TEMP TABLE id_rows AS SELECT k.rid, c.*, hash(c) AS fp
         FROM ({changed_live}) c JOIN id_changed_keys k USING (source, record_id)"""
     )
-    _fill_cache(con, cache, config, "id_rows")
     # The changed rows look up only the cache entries of their raw values (joining the
     # whole cache, millions of values, cost more than the few rows themselves).
     raws = " UNION ".join(
@@ -387,6 +396,7 @@ def _build_delta(con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: 
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE id_cache_hits AS SELECT * FROM {cache} WHERE raw IN ({raws})"
     )
+    _fill_cache(con, cache, config, "id_rows", hits="id_cache_hits")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE id_features_delta AS
         SELECT f.*, k.profile_id FROM ({_features_sql("id_rows", _joins(config, "id_cache_hits"), rid=True)}) f
