@@ -481,6 +481,20 @@ def test_rows_written_before_file_versions_existed_are_kept_or_replaced_like_any
     assert query(project, "SELECT count(*) FROM staging.customer_records") == [(3,)]
 
 
+def test_a_table_from_before_row_positions_existed_is_left_as_it_is(make_project):
+    """The first cdp with file versions wrote no ``_cdp_row``: with nothing new to load the
+    table keeps its shape and rows."""
+    project = make_project(SOURCES, {"data/customers.csv": SHOPIFY_HEADER + SHOPIFY_ROWS})
+    sync(project)
+    import duckdb
+
+    con = duckdb.connect(str(project / ".cdp" / "warehouse.duckdb"))
+    con.execute("ALTER TABLE raw_shop.shopify_customers DROP COLUMN _cdp_row")
+    con.close()
+    assert sync(project).status == "succeeded"
+    assert query(project, "SELECT count(*) FROM raw_shop.shopify_customers") == [(2,)]
+
+
 def test_dlt_loads_the_csv_readers_parquet_file_as_written(make_project, monkeypatch):
     """The Parquet file DuckDB writes from a CSV matches the column hints dlt gets (the
     version columns nullable), so dlt's normalize links it into the package as is instead of

@@ -189,7 +189,7 @@ def reconcile(ctx: SourceContext, con: Any) -> None:
                 "WHERE f._cdp_file = t._cdp_file AND f._cdp_sha256 = t._cdp_sha256)"
             )
             copy = f"row_number() OVER (PARTITION BY _cdp_file, {key} ORDER BY t.rowid) > 1"
-            if key == "_cdp_row":
+            if key == "_cdp_row" and key in columns[table]:  # (an early cdp wrote none)
                 _number_rows(con, target)
                 # A replayed copy of rows numbered here follows the first copy: its numbers
                 # come after the manifest's count instead of repeating the first copy's.
