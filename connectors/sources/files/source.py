@@ -218,19 +218,24 @@ def _number_rows(con: Any, target: str) -> None:
     One load job appends one file's rows in the file's order (DuckDB keeps insertion order),
     so ``rowid`` order is file order. When a file's unnumbered rows hold a contiguous range of
     rowids (always, unless a replay interleaved two files' copies), a row's number is its
-    offset in that range: no sort. Otherwise the rows are ranked.
+    offset in that range: no sort, no join. Otherwise the rows are ranked.
     """
-    unnumbered = (
-        f"SELECT _cdp_file, min(rowid) AS first, max(rowid) - min(rowid) + 1 = count(*) AS dense, "
+    pending = con.execute(
+        "SELECT _cdp_file, min(rowid), max(rowid) - min(rowid) + 1 = count(*), "
         f"(SELECT coalesce(max(n._cdp_row), 0) FROM {target} n WHERE n._cdp_file = u._cdp_file) "
-        f"AS base FROM {target} u WHERE _cdp_row IS NULL GROUP BY _cdp_file"
-    )
-    con.execute(
-        f"UPDATE {target} t SET _cdp_row = u.base + t.rowid - u.first + 1 FROM ({unnumbered}) u "
-        "WHERE t._cdp_row IS NULL AND t._cdp_file = u._cdp_file AND u.dense"
-    )
-    con.execute(
-        f"UPDATE {target} t SET _cdp_row = r.n FROM (SELECT u.rowid AS id, b.base "
-        f"+ row_number() OVER (PARTITION BY u._cdp_file ORDER BY u.rowid) AS n FROM {target} u "
-        f"JOIN ({unnumbered}) b USING (_cdp_file) WHERE u._cdp_row IS NULL) r WHERE t.rowid = r.id"
-    )
+        f"FROM {target} u WHERE _cdp_row IS NULL GROUP BY _cdp_file"
+    ).fetchall()
+    for file, first, dense, base in pending:
+        if dense:
+            con.execute(
+                f"UPDATE {target} SET _cdp_row = $base + rowid - $first + 1 "
+                "WHERE _cdp_row IS NULL AND _cdp_file = $file",
+                {"file": file, "base": base, "first": first},
+            )
+        else:
+            con.execute(
+                f"UPDATE {target} t SET _cdp_row = r.n FROM (SELECT rowid AS id, $base + "
+                f"row_number() OVER (ORDER BY rowid) AS n FROM {target} "
+                "WHERE _cdp_row IS NULL AND _cdp_file = $file) r WHERE t.rowid = r.id",
+                {"file": file, "base": base},
+            )
