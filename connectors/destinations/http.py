@@ -14,13 +14,15 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
 from pydantic import BaseModel, ConfigDict, Field
 
 from cdp.secrets import mask
 from connectors.destinations.base import AuthError, TransientError
+
+if TYPE_CHECKING:
+    import requests  # imported when a client is made: `cdp sync --only sources` needs none
 
 __all__ = ["HttpClient", "HttpSettings", "RequestBudget", "retry_after_seconds"]
 
@@ -106,6 +108,8 @@ class HttpClient:
         self.base_url = (settings.base_url or base_url).rstrip("/")
         self.settings = settings
         self.secret_hint = secret_hint
+        import requests
+
         self.session = requests.Session()
         self.session.headers.update(headers or {})
         if auth is not None:
@@ -124,6 +128,8 @@ class HttpClient:
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """Send one request, retrying 429/5xx/network errors; return any other answer."""
+        import requests
+
         url = path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
         kwargs.setdefault("timeout", self.settings.timeout_seconds)
         last = ""

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
 from pydantic import Field
 
 from cdp.config import closest
@@ -31,6 +30,9 @@ from connectors.destinations.base import (
 )
 from connectors.destinations.http import HttpClient, HttpDestination, HttpSettings, body_text
 from connectors.destinations.meta_format import KEYS, hash_row
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = ["CONNECTOR", "MetaAudiencesConfig", "MetaAudiencesDestination"]
 

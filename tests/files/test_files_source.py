@@ -369,6 +369,68 @@ def test_rows_a_replayed_load_job_appended_twice_are_removed(make_project):
     assert query(project, "SELECT count(*), sum(rows) FROM raw_shop._cdp_files") == [(1, 2)]
 
 
+@pytest.mark.parametrize("interleaved", [False, True])
+def test_replayed_copies_of_rows_not_yet_numbered_are_removed(make_project, interleaved):
+    """A CSV's rows are numbered after the load. A job dlt replays before that appends a
+    second copy without numbers: right after the first one, or after another file's copy
+    (a package of two files replayed). Every row is left once, numbered in file order."""
+    files = {
+        "data/customers_1.csv": SHOPIFY_HEADER + SHOPIFY_ROWS,
+        "data/customers_2.csv": SHOPIFY_HEADER
+        + "".join(f"{n},Gus,Po,g{n}@example.com,yes,,,,,,,no,1,1,\n" for n in (203, 201, 202)),
+    }
+    project = make_project(SOURCES, files)
+    sync(project)
+    import duckdb
+
+    con = duckdb.connect(str(project / ".cdp" / "warehouse.duckdb"))
+    table = "raw_shop.shopify_customers"
+    con.execute(f"UPDATE {table} SET _cdp_row = NULL")
+    copies = ["data/customers_1.csv", "data/customers_2.csv"] if interleaved else [None]
+    for name in copies:
+        con.execute(
+            f"INSERT INTO {table} SELECT * FROM {table} "
+            "WHERE $name IS NULL OR _cdp_file = $name ORDER BY rowid",
+            {"name": name},
+        )
+    con.close()
+    sync(project)
+    assert query(
+        project,
+        f"SELECT _cdp_file, customer_id, _cdp_row FROM {table} ORDER BY _cdp_file, _cdp_row",
+    ) == [
+        ("data/customers_1.csv", "101", 1),
+        ("data/customers_1.csv", "102", 2),
+        ("data/customers_2.csv", "203", 1),
+        ("data/customers_2.csv", "201", 2),
+        ("data/customers_2.csv", "202", 3),
+    ]
+
+
+@pytest.mark.slow
+def test_rows_of_a_large_csv_are_numbered_in_file_order(make_project):
+    """DuckDB parses a large CSV on several threads; ``_cdp_row`` is still each row's position
+    among the file's loaded rows (a rejected row takes no number)."""
+    yml = """
+    name: a
+    sources:
+      crm:
+        connector: files
+        config: {path: data/people.csv, entity: customers, record_id: n, columns: {email: mail},
+                 types: {k: integer}}
+    """
+    rows = "".join(f"{n},{n % 7},{'x' * 40}{n}@example.com\n" for n in range(1, 1_200_001))
+    rows = rows.replace(",4,x", ",four,x", 1)  # row 4: rejected
+    project = make_project(yml, {"data/people.csv": "n,k,mail\n" + rows})
+    assert sync(project).stages[0].counts["sources"]["crm"]["rejected"] == 1
+    assert query(
+        project,
+        "SELECT count(*), min(_cdp_row), max(_cdp_row), "
+        "count(*) FILTER (WHERE _cdp_row <> CAST(n AS BIGINT) - CAST(CAST(n AS BIGINT) > 4 AS INT)) "
+        "FROM raw_crm.customers",
+    ) == [(1_199_999, 1, 1_199_999, 0)]
+
+
 def test_staging_rewrites_only_the_sources_that_changed(make_project):
     yml = SOURCES + (
         "  crm:\n    connector: files\n"
@@ -417,6 +479,20 @@ def test_rows_written_before_file_versions_existed_are_kept_or_replaced_like_any
         "ORDER BY 1",
     ) == [("101", "Lee", True), ("102", "Ray", True), ("201", "Poe", True)]
     assert query(project, "SELECT count(*) FROM staging.customer_records") == [(3,)]
+
+
+def test_a_table_from_before_row_positions_existed_is_left_as_it_is(make_project):
+    """The first cdp with file versions wrote no ``_cdp_row``: with nothing new to load the
+    table keeps its shape and rows."""
+    project = make_project(SOURCES, {"data/customers.csv": SHOPIFY_HEADER + SHOPIFY_ROWS})
+    sync(project)
+    import duckdb
+
+    con = duckdb.connect(str(project / ".cdp" / "warehouse.duckdb"))
+    con.execute("ALTER TABLE raw_shop.shopify_customers DROP COLUMN _cdp_row")
+    con.close()
+    assert sync(project).status == "succeeded"
+    assert query(project, "SELECT count(*) FROM raw_shop.shopify_customers") == [(2,)]
 
 
 def test_dlt_loads_the_csv_readers_parquet_file_as_written(make_project, monkeypatch):

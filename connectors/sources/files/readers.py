@@ -61,6 +61,8 @@ def read_file(
 
     Rows carry the file's ``version`` (``_cdp_file``, ``_cdp_sha256``) and ``_cdp_row``, their
     1-based position among the file's loaded rows: together a key for every row ever loaded.
+    A CSV's Parquet file leaves ``_cdp_row`` NULL: its rows are numbered once loaded, in the
+    file's order (``source.reconcile``).
     """
     fmt = detect_format(source, path, spec)
     if fmt == "csv":
@@ -179,17 +181,22 @@ def _read_csv(
     select = ", ".join(
         f'"{col.replace(chr(34), chr(34) * 2)}" AS "{column_key(col)}"' for col in header
     )
+    first_column = '"' + header[0].replace('"', '""') + '"'
     workdir.mkdir(parents=True, exist_ok=True)
     target = workdir / f"{path.stem}-{os.getpid()}-{time.monotonic_ns()}.parquet"
     con = duckdb.connect(config={"memory_limit": "1GB"})
     try:
+        # Numbering the rows here (row_number() OVER ()) would keep the parse and the Parquet
+        # write on one thread; the rows keep the file's order (DuckDB preserves insertion
+        # order), and are numbered once loaded.
         # The Parquet columns' nullability must match the hints dlt gets (source._hints: the
         # version columns nullable), or dlt rewrites the whole file at normalize. DuckDB marks
         # a constant NOT NULL, so the sha256 is written through an expression it cannot fold.
         (count,) = con.execute(
             f"COPY (SELECT {select}, $file AS _cdp_file, "
-            "if(_cdp_row IS NULL, NULL, $sha) AS _cdp_sha256, _cdp_row "
-            f"FROM (SELECT *, row_number() OVER () AS _cdp_row FROM read_csv($path, {args}))) "
+            f"if({first_column} IS NULL AND {first_column} IS NOT NULL, NULL, $sha) "
+            "AS _cdp_sha256, CAST(NULL AS BIGINT) AS _cdp_row "
+            f"FROM read_csv($path, {args})) "
             f"TO '{target}' (FORMAT parquet, ROW_GROUP_SIZE {BATCH_ROWS})",
             {"path": str(path), "file": version[0], "sha": version[1], **options},
         ).fetchall()[0]

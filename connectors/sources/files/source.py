@@ -9,8 +9,9 @@ Three tables land in ``raw_<source>``:
 Every row carries its file's version (``_cdp_file``, ``_cdp_sha256``) and data rows their
 position in it (``_cdp_row``). The tables are *appended* to, which lets dlt write each row once
 (a merge would write every row twice, through a staging table); :func:`reconcile` then makes
-them exact after every load: a changed file's earlier rows are removed, and so are the copies
-a load job replayed after a crash appended a second time.
+them exact after every load: a changed file's earlier rows are removed, rows that came without
+their position (a CSV's) are numbered, and the copies a load job replayed after a crash
+appended a second time are removed.
 
 Which files were loaded (and at what size, mtime and content hash) is kept in the resource's
 dlt state, which dlt commits together with the data.
@@ -147,6 +148,9 @@ def reconcile(ctx: SourceContext, con: Any) -> None:
 
     * ``_cdp_files`` keeps each file's latest load only;
     * data and rejected rows of any other version of a file (it changed since) are removed;
+    * data rows that arrive without their position (a CSV's rows: numbering them while reading
+      would keep DuckDB's parse on one thread) are numbered here, in the order they were
+      appended, which is the file's order (see :func:`_number_rows`);
     * a version holding more rows than its manifest counted was appended twice (dlt replays a
       load job that a crash interrupted before it was marked done): the extra copies go.
     """
@@ -184,18 +188,54 @@ def reconcile(ctx: SourceContext, con: Any) -> None:
                 f"DELETE FROM {target} t WHERE NOT EXISTS (SELECT 1 FROM {files} f "
                 "WHERE f._cdp_file = t._cdp_file AND f._cdp_sha256 = t._cdp_sha256)"
             )
+            copy = f"row_number() OVER (PARTITION BY _cdp_file, {key} ORDER BY t.rowid) > 1"
+            if key == "_cdp_row" and key in columns[table]:  # (an early cdp wrote none)
+                _number_rows(con, target)
+                # A replayed copy of rows numbered here follows the first copy: its numbers
+                # come after the manifest's count instead of repeating the first copy's.
+                copy += f" OR t._cdp_row > f.{count}"
             replayed = con.execute(
                 f"SELECT t._cdp_file FROM (SELECT _cdp_file, count(*) AS n FROM {target} "
                 f"GROUP BY _cdp_file) t JOIN {files} f USING (_cdp_file) WHERE t.n > f.{count}"
             ).fetchall()
             if replayed:
                 con.execute(
-                    f"DELETE FROM {target} WHERE rowid IN (SELECT rowid FROM {target} "
-                    "WHERE _cdp_file IN (SELECT unnest($files)) QUALIFY row_number() OVER "
-                    f"(PARTITION BY _cdp_file, {key} ORDER BY rowid) > 1)",
+                    f"DELETE FROM {target} WHERE rowid IN (SELECT t.rowid FROM {target} t "
+                    f"JOIN {files} f USING (_cdp_file) WHERE _cdp_file IN (SELECT unnest($files)) "
+                    f"QUALIFY {copy})",
                     {"files": [f for (f,) in replayed]},
                 )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _number_rows(con: Any, target: str) -> None:
+    """Number the rows of ``target`` that arrived without ``_cdp_row``, per file, after the
+    file's numbered rows, in ``rowid`` order.
+
+    One load job appends one file's rows in the file's order (DuckDB keeps insertion order),
+    so ``rowid`` order is file order. When a file's unnumbered rows hold a contiguous range of
+    rowids (always, unless a replay interleaved two files' copies), a row's number is its
+    offset in that range: no sort, no join. Otherwise the rows are ranked.
+    """
+    pending = con.execute(
+        "SELECT _cdp_file, min(rowid), max(rowid) - min(rowid) + 1 = count(*), "
+        f"(SELECT coalesce(max(n._cdp_row), 0) FROM {target} n WHERE n._cdp_file = u._cdp_file) "
+        f"FROM {target} u WHERE _cdp_row IS NULL GROUP BY _cdp_file"
+    ).fetchall()
+    for file, first, dense, base in pending:
+        if dense:
+            con.execute(
+                f"UPDATE {target} SET _cdp_row = $base + rowid - $first + 1 "
+                "WHERE _cdp_row IS NULL AND _cdp_file = $file",
+                {"file": file, "base": base, "first": first},
+            )
+        else:
+            con.execute(
+                f"UPDATE {target} t SET _cdp_row = r.n FROM (SELECT rowid AS id, $base + "
+                f"row_number() OVER (ORDER BY rowid) AS n FROM {target} "
+                "WHERE _cdp_row IS NULL AND _cdp_file = $file) r WHERE t.rowid = r.id",
+                {"file": file, "base": base},
+            )
