@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import sqlglot
@@ -145,15 +147,27 @@ def _in(column: exp.Column, table: str) -> exp.Expression:
     return exp.In(this=column, query=sqlglot.select("rid").from_(table).subquery())
 
 
-def block_sql(fields: list[str], features: str = "id_features") -> str:
+def block_sql(fields: Sequence[str], features: str = "id_features") -> str:
     """The records of one blocking key that share it with another: ``rid`` and the key's
     columns, over-large blocks left out."""
-    return _block(fields, features).sql(dialect="duckdb")
+    return _block_sql(tuple(fields), features)
 
 
-def frontier_pairs_sql(fields: list[str], blocks: str, frontier: str) -> str:
+def frontier_pairs_sql(fields: Sequence[str], blocks: str, frontier: str) -> str:
     """Pairs ``(a, b)``, a < b, of a materialized block table with at least one record of
     ``frontier`` (the frontier side drives the join, so it costs what the frontier holds)."""
+    return _frontier_pairs_sql(tuple(fields), blocks, frontier)
+
+
+# (An incremental run asks for the same statements in every scope round: sqlglot builds
+# each once.)
+@lru_cache(maxsize=256)
+def _block_sql(fields: tuple[str, ...], features: str) -> str:
+    return _block(list(fields), features).sql(dialect="duckdb")
+
+
+@lru_cache(maxsize=256)
+def _frontier_pairs_sql(fields: tuple[str, ...], blocks: str, frontier: str) -> str:
     cols = [_BLOCK_COLUMN.get(f, f) for f in fields]
     on = exp.and_(
         *[exp.EQ(this=exp.column(c, "l"), expression=exp.column(c, "r")) for c in cols],
