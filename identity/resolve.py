@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from identity.blocking import (
-    block_table,
     candidate_pairs_sql,
     exact_edges,
     mark_shared_identifiers,
@@ -20,7 +19,7 @@ from identity.cluster import Clustering, Edges, cluster
 from identity.config import ExactRule, IdentityConfig
 from identity.features import build_features
 from identity.scope import compute_scope
-from identity.scoring import FeatureArrays, score_rule
+from identity.scoring import FeatureArrays, ScoredEdges, score_rule
 from identity.state import RunMode, decide_mode
 
 if TYPE_CHECKING:
@@ -86,12 +85,11 @@ def _overrides(
     return never, always
 
 
-def _localize(con: duckdb.DuckDBPyConnection, config: IdentityConfig) -> dict[int, list[str]]:
+def _localize(con: duckdb.DuckDBPyConnection) -> np.ndarray:
     """Number an incremental run's scope 0..n-1 in ``(source, record_id)`` order, the order
     a full run ranks records in (its ties break by it), and make ``id_features``, ``id_keys``
-    and ``id_names`` of the scope's records under those numbers (``id_scope_rank`` maps them
-    to their kept ``rid``): the rest then runs as a full run over the scope. Returns the
-    scope's block tables of each fuzzy rule (their sizes counted over every record)."""
+    and ``id_names`` of the scope's records under those numbers: the rest then runs as a full
+    run over the scope. Returns the kept number (``rid``) of each position."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE id_scope_rank AS
         SELECT rid, CAST(row_number() OVER (ORDER BY source, record_id) - 1 AS BIGINT) AS pos
@@ -104,20 +102,42 @@ def _localize(con: duckdb.DuckDBPyConnection, config: IdentityConfig) -> dict[in
         "id_keys": "SELECT s.pos AS rid, f.identifier, f.value FROM id_all_keys f",
         "id_names": "SELECT s.pos AS rid, f.written, f.canon FROM identity.record_names f",
     }
-    blocks: dict[int, list[str]] = {}
-    for prio, rule in enumerate(config.rules):
-        if not isinstance(rule, ExactRule):
-            blocks[prio] = [f"id_scope_block_{prio}_{i}" for i in range(len(rule.block_on))]
-            for i, table in enumerate(blocks[prio]):
-                local[table] = (
-                    f"SELECT s.pos AS rid, f.* EXCLUDE (rid) FROM {block_table(prio, i)} f"
-                )
     for table, select in local.items():
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS {select} "
             "JOIN id_scope_rank s ON s.rid = f.rid ORDER BY s.pos"
         )
-    return blocks
+    return (
+        con.sql("SELECT rid FROM id_scope_rank ORDER BY pos")
+        .to_arrow_table()
+        .column(0)
+        .to_numpy()
+        .astype(np.int64)
+    )
+
+
+def _scored_in_scope(parts: list[ScoredEdges], rids: np.ndarray) -> ScoredEdges:
+    """The links a scope search scored (kept numbers, some twice) as positions of the scope's
+    records, each pair once, lower position first."""
+    if not parts:
+        return ScoredEdges(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), [], 0, {})
+    a = np.concatenate([p.a for p in parts]).astype(np.int64)
+    b = np.concatenate([p.b for p in parts]).astype(np.int64)
+    order = np.argsort(rids)
+    a = order[np.searchsorted(rids, a, sorter=order)]
+    b = order[np.searchsorted(rids, b, sorter=order)]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    _, first = np.unique(lo * len(rids) + hi, return_index=True)
+    first.sort()
+    evidence = [e for p in parts for e in p.evidence]
+    return ScoredEdges(
+        lo[first],
+        hi[first],
+        np.concatenate([p.score for p in parts])[first],
+        [evidence[i] for i in first.tolist()],
+        sum(p.pairs_scored for p in parts),
+        {},
+    )
 
 
 def resolve(
@@ -154,23 +174,17 @@ def _resolve(
     n = build_features(con, config, plan=plan, incremental=not mode.full)
     shared = mark_shared_identifiers(con, config, incremental=not mode.full)
     stats: dict[str, object] = {"records": n, "shared_identifiers": shared, "mode": mode.reason}
-    blocks = None
+    found: dict[int, list[ScoredEdges]] | None = None
     if not mode.full:
-        stats.update(compute_scope(con, config, mode.params or {}))
-        blocks = _localize(con, config)
+        scope_stats, found = compute_scope(con, config, mode.params or {})
+        stats.update(scope_stats)
+        rids = _localize(con)
     exact_edges(con)
     rows = con.execute("SELECT rid, source, record_id FROM id_features ORDER BY rid").fetchall()
     records: list[Key] = [(s, r) for _, s, r in rows]
     index = {key: i for i, key in enumerate(records)}
-    rids = (
-        np.arange(len(records), dtype=np.int64)
-        if blocks is None
-        else con.sql("SELECT rid FROM id_scope_rank ORDER BY pos")
-        .to_arrow_table()
-        .column(0)
-        .to_numpy()
-        .astype(np.int64)
-    )
+    if found is None:
+        rids = np.arange(len(records), dtype=np.int64)
 
     parts: list[Edges] = []
     rule_names: list[str] = []
@@ -200,16 +214,17 @@ def _resolve(
         if isinstance(any_rule, ExactRule):
             continue
         rule = any_rule
-        features = features or FeatureArrays(con)
-        scored = score_rule(
-            con,
-            features,
-            rule,
-            pairs_sql=candidate_pairs_sql(
-                rule.block_on, tables=blocks[prio] if blocks is not None else None
-            ),
-            params=(mode.params or {}).get(rule.name),
-        )
+        if found is not None:  # (the scope search scored every pair inside the scope)
+            scored = _scored_in_scope(found.get(prio, []), rids)
+        else:
+            features = features or FeatureArrays(con)
+            scored = score_rule(
+                con,
+                features,
+                rule,
+                pairs_sql=candidate_pairs_sql(rule.block_on),
+                params=(mode.params or {}).get(rule.name),
+            )
         if scored.params is not None:
             used[rule.name] = scored.params
         parts.append(

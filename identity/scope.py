@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from identity.blocking import block_sql, block_table, frontier_pairs_sql
 from identity.config import ExactRule
-from identity.scoring import FeatureArrays, score_rule
+from identity.scoring import FeatureArrays, ScoredEdges, score_rule
 
 if TYPE_CHECKING:
     import duckdb
@@ -65,8 +65,10 @@ def _fuzzy_partners(
     con: duckdb.DuckDBPyConnection,
     config: IdentityConfig,
     params: dict[str, dict[str, object]],
+    found: dict[int, list[ScoredEdges]],
 ) -> None:
-    """Insert into ``id_next`` the partners of frontier records along passing fuzzy links."""
+    """Insert into ``id_next`` the partners of frontier records along passing fuzzy links,
+    and append the passing links (kept numbers) to ``found[rule number]``."""
     import pyarrow as pa
 
     for r, rule in enumerate(config.rules):
@@ -93,6 +95,7 @@ def _fuzzy_partners(
             pairs_sql="SELECT a, b FROM id_frontier_pairs",
             params=params.get(rule.name),
         )
+        found.setdefault(r, []).append(scored)
         if len(scored.a):
             con.register("id_passing", pa.table({"a": scored.a, "b": scored.b}))
             con.execute(
@@ -105,9 +108,12 @@ def compute_scope(
     con: duckdb.DuckDBPyConnection,
     config: IdentityConfig,
     params: dict[str, dict[str, object]],
-) -> dict[str, int]:
+) -> tuple[dict[str, int], dict[int, list[ScoredEdges]]]:
     """Create ``id_scope(rid)`` (and ``id_changed``) from what
-    :func:`identity.features.build_features` found changed; returns counts."""
+    :func:`identity.features.build_features` found changed; returns counts and, per fuzzy
+    or probabilistic rule (by number), the links it scored on the way: every candidate pair
+    with a record in the scope was scored in the round that record entered it, so these
+    are all the rule's links inside the scope (kept numbers ``rid``; a pair may repeat)."""
     _seed(con)
     for r, rule in enumerate(config.rules):
         if not isinstance(rule, ExactRule):
@@ -118,6 +124,7 @@ def compute_scope(
                 )
     changed, gone = _count(con, "id_changed"), _count(con, "id_gone")
     rounds = 0
+    found: dict[int, list[ScoredEdges]] = {}
     while _count(con, "id_frontier"):
         rounds += 1
         con.execute("INSERT INTO id_scope SELECT rid FROM id_frontier")
@@ -140,7 +147,7 @@ def compute_scope(
             JOIN identity.record_features f2 ON f2.source = o.source_b AND f2.record_id = o.record_id_b
             WHERE o.kind = 'always_merge' AND f2.rid IN (SELECT rid FROM id_frontier)"""
         )
-        _fuzzy_partners(con, config, params)
+        _fuzzy_partners(con, config, params, found)
         con.execute(
             """CREATE OR REPLACE TEMP TABLE id_frontier AS
             SELECT DISTINCT rid FROM id_next WHERE rid NOT IN (SELECT rid FROM id_scope)"""
@@ -150,4 +157,4 @@ def compute_scope(
         "deleted_records": gone,
         "scope_records": _count(con, "id_scope"),
         "scope_rounds": rounds,
-    }
+    }, found
