@@ -212,9 +212,9 @@ def block_table(rule: int, key: int) -> str:
     return f"id_block_{rule}_{key}"
 
 
-def _block_query(fields: list[str], table: str | None = None) -> exp.Select:
+def _block_query(fields: list[str]) -> exp.Select:
     cols = [_BLOCK_COLUMN.get(f, f) for f in fields]
-    block = sqlglot.select("*").from_(table) if table else _block(fields)
+    block = _block(fields)
     on = exp.and_(
         *[exp.EQ(this=exp.column(c, "l"), expression=exp.column(c, "r")) for c in cols],
         exp.LT(this=exp.column("rid", "l"), expression=exp.column("rid", "r")),
@@ -226,13 +226,10 @@ def _block_query(fields: list[str], table: str | None = None) -> exp.Select:
     )
 
 
-def candidate_pairs_sql(block_on: list[list[str]], *, tables: list[str] | None = None) -> str:
-    """One DuckDB query returning distinct candidate pairs ``(a, b)`` with a < b;
-    ``tables`` names materialized blocks (one per blocking key, as :func:`block_sql` makes
-    them) to read instead of computing them."""
-    queries = [
-        _block_query(fields, tables[i] if tables else None) for i, fields in enumerate(block_on)
-    ]
+def candidate_pairs_sql(block_on: list[list[str]]) -> str:
+    """One DuckDB query returning the distinct candidate pairs ``(a, b)``, a < b, of
+    ``id_features``."""
+    queries = [_block_query(fields) for fields in block_on]
     union: exp.Query = queries[0]
     for query in queries[1:]:
         union = exp.union(union, query, distinct=True)
