@@ -520,18 +520,14 @@ def _register_names(con: duckdb.DuckDBPyConnection, view: str, names: list[str])
 
 
 def build_names(
-    con: duckdb.DuckDBPyConnection,
-    cache: str = CACHE_TABLE,
-    *,
-    features: str = "id_features",
-    keys: str = "id_keys",
-    names: str = "id_names",
+    con: duckdb.DuckDBPyConnection, cache: str, *, features: str, keys: str, names: str
 ) -> None:
-    """Create ``names(rid, written, canon)``: the first name of each record of ``features`` the guards
-    compare (as written and nickname-folded), for a record without one the given name its
-    email address spells (:func:`identity.normalize.first_name_from_email`), so that a
-    nameless newsletter signup on ``mary.vanburen@`` cannot join Thomas Van Buren. What an
-    address spells is cached with the normalized values: a run reads only new addresses."""
+    """Create ``names(rid, written, canon)``: the first name of each record of ``features``
+    the guards compare (as written and nickname-folded), for a record without one the given
+    name its email address spells (:func:`identity.normalize.first_name_from_email`), so that
+    a nameless newsletter signup on ``mary.vanburen@`` cannot join Thomas Van Buren. A record
+    on somebody else's address gets that name on its email in ``keys``. What an address
+    spells is cached with the normalized values: a run reads only new addresses."""
     import pyarrow as pa
 
     nameless = (
