@@ -81,6 +81,18 @@ def test_sync_show_explain_and_correct(tmp_path: Path) -> None:
     code, out = _cdp(project, "sync", "--only", "identity")  # nothing new: nothing changes
     assert "0 new profiles, 0 records joined, 0 merges, 0 splits" in out
 
+    # A new record: an incremental run through the CLI, committed like a full one.
+    con = connect(project.warehouse_path)
+    insert(con, [rec("crm", "10", email="BOB@example.com", first_name="Bob")])
+    con.close()
+    code, out = _cdp(project, "sync", "--only", "identity")
+    assert code == 0, out
+    assert "incremental: 1 new or changed" in out and "1 records joined" in out
+    code, out = _cdp(project, "profiles", "show", "bob@example.com", "--json")
+    assert {"shop:2", "crm:10"} <= {
+        f"{r['source']}:{r['record_id']}" for r in json.loads(out)["records"]
+    }
+
 
 def test_unknown_profile_is_one_clear_error(tmp_path: Path) -> None:
     project = write_project(tmp_path)
