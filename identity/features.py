@@ -328,7 +328,7 @@ def build_features(
 def _build_delta(con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: str) -> None:
     """``id_features_delta``: the features of the new and changed records, numbered (``rid``)
     and with the profile they had (``profile_id``, None for new records); ``id_changed_keys``
-    (source, record_id, rid, profile_id) of those, ``id_gone`` of the kept records no longer
+    (source, record_id, rid, profile_id) of those, ``id_gone`` (source, record_id, profile_id) of the kept records no longer
     live, ``id_dirty(rid, email, phone)``: the kept rows that no longer hold (changed and
     deleted records), with the email and phone they held."""
     # Only narrow (key, fingerprint) rows of every live record are read; a row's fingerprint
@@ -370,7 +370,7 @@ def _build_delta(con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: 
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE id_gone AS "
-        "SELECT source, record_id, rid, email, phone, profile_id FROM id_delta WHERE gone"
+        "SELECT source, record_id, profile_id FROM id_delta WHERE gone"
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE id_dirty AS "
