@@ -37,9 +37,13 @@ class Outcome:
 
 
 #: The previous profiles an incremental run re-clusters (those of its scope and deleted records).
+#: An incremental run's previous profiles: those of its scope's records and of deleted ones.
+#: The scope holds whole previous profiles, so these are all their records.
+_SCOPE_PREVIOUS = """CREATE OR REPLACE TEMP TABLE id_scope_previous AS
+    SELECT source, record_id, profile_id FROM id_scope_rank WHERE profile_id IS NOT NULL
+    UNION ALL SELECT source, record_id, profile_id FROM id_gone WHERE profile_id IS NOT NULL"""
 _SCOPE_PIDS = """CREATE OR REPLACE TEMP TABLE id_scope_pids AS
-    SELECT DISTINCT profile_id FROM id_old WHERE rid IN (SELECT rid FROM id_scope)
-    UNION SELECT profile_id FROM id_gone WHERE profile_id IS NOT NULL"""
+    SELECT DISTINCT profile_id FROM id_scope_previous"""
 
 
 def _previous(
@@ -47,12 +51,12 @@ def _previous(
 ) -> tuple[dict[Key, str], dict[str, datetime]]:
     where = "" if full else "WHERE profile_id IN (SELECT profile_id FROM id_scope_pids)"
     if not full:
+        con.execute(_SCOPE_PREVIOUS)
         con.execute(_SCOPE_PIDS)
+    table = "identity.record_profiles" if full else "id_scope_previous"
     prev = {
         (s, r): p
-        for s, r, p in con.execute(
-            f"SELECT source, record_id, profile_id FROM identity.record_profiles {where}"
-        ).fetchall()
+        for s, r, p in con.execute(f"SELECT source, record_id, profile_id FROM {table}").fetchall()
     }
     created = dict(
         con.execute(f"SELECT profile_id, created_at FROM identity.profile_ids {where}").fetchall()

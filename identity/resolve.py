@@ -89,10 +89,12 @@ def _localize(con: duckdb.DuckDBPyConnection) -> np.ndarray:
     """Number an incremental run's scope 0..n-1 in ``(source, record_id)`` order, the order
     a full run ranks records in (its ties break by it), and make ``id_features``, ``id_keys``
     and ``id_names`` of the scope's records under those numbers: the rest then runs as a full
-    run over the scope. Returns the kept number (``rid``) of each position."""
+    run over the scope (``id_scope_rank`` keeps each record's key and previous profile).
+    Returns the kept number (``rid``) of each position."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE id_scope_rank AS
-        SELECT rid, CAST(row_number() OVER (ORDER BY source, record_id) - 1 AS BIGINT) AS pos
+        SELECT rid, source, record_id, profile_id,
+            CAST(row_number() OVER (ORDER BY source, record_id) - 1 AS BIGINT) AS pos
         FROM identity.record_features WHERE rid IN (SELECT rid FROM id_scope)"""
     )
     local = {

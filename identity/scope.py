@@ -50,15 +50,30 @@ def _seed(con: duckdb.DuckDBPyConnection) -> None:
         UNION ALL SELECT email, phone FROM id_dirty"""
     )
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE id_frontier AS
+        """CREATE OR REPLACE TEMP TABLE id_next AS
         SELECT rid FROM id_changed
-        UNION SELECT rid FROM identity.record_features
+        UNION ALL SELECT rid FROM identity.record_features
             WHERE email IN (SELECT email FROM id_seed_values WHERE email IS NOT NULL)
-        UNION SELECT rid FROM identity.record_features
+        UNION ALL SELECT rid FROM identity.record_features
             WHERE phone IN (SELECT phone FROM id_seed_values WHERE phone IS NOT NULL)
-        UNION SELECT rid FROM id_old WHERE profile_id IN (SELECT profile_id FROM id_gone)"""
+        UNION ALL SELECT rid FROM id_old WHERE profile_id IN (SELECT profile_id FROM id_gone)"""
     )
     con.execute("CREATE OR REPLACE TEMP TABLE id_scope (rid BIGINT)")
+    _next_frontier(con)
+
+
+def _next_frontier(con: duckdb.DuckDBPyConnection) -> None:
+    """``id_frontier``: the records of ``id_next`` not in the scope yet, with every record of
+    their previous profiles (so a record's profile joins in the round it is reached, not one
+    round later: each round scans the kept tables)."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE id_frontier AS
+        WITH n AS (SELECT DISTINCT rid FROM id_next)
+        SELECT rid FROM n
+        UNION SELECT rid FROM id_old WHERE profile_id IN (
+            SELECT profile_id FROM id_old SEMI JOIN n USING (rid))
+        EXCEPT SELECT rid FROM id_scope"""
+    )
 
 
 def _fuzzy_partners(
@@ -134,9 +149,6 @@ def compute_scope(
                 ON k1.identifier = k2.identifier AND k1.value = k2.value
             WHERE k1.rid IN (SELECT rid FROM id_frontier)
             UNION ALL
-            SELECT rid FROM id_old WHERE profile_id IN (
-                SELECT profile_id FROM id_old WHERE rid IN (SELECT rid FROM id_frontier))
-            UNION ALL
             SELECT f2.rid FROM identity.overrides o
             JOIN identity.record_features f1 ON f1.source = o.source_a AND f1.record_id = o.record_id_a
             JOIN identity.record_features f2 ON f2.source = o.source_b AND f2.record_id = o.record_id_b
@@ -148,10 +160,7 @@ def compute_scope(
             WHERE o.kind = 'always_merge' AND f2.rid IN (SELECT rid FROM id_frontier)"""
         )
         _fuzzy_partners(con, config, params, found)
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE id_frontier AS
-            SELECT DISTINCT rid FROM id_next WHERE rid NOT IN (SELECT rid FROM id_scope)"""
-        )
+        _next_frontier(con)
     return {
         "changed_records": changed,
         "deleted_records": gone,
