@@ -15,6 +15,7 @@ import numpy as np
 
 from identity.golden import refresh_golden
 from identity.ids import IdAssignment, assign_ids, new_profile_id
+from identity.paused_gc import paused_gc
 from identity.state import save_state
 
 if TYPE_CHECKING:
@@ -147,7 +148,8 @@ def apply_resolution(
     if resolution.full:
         con.execute("BEGIN TRANSACTION")
     try:
-        return _apply(con, config, resolution, run_id)
+        with paused_gc():
+            return _apply(con, config, resolution, run_id)
     except BaseException:
         con.execute("ROLLBACK")
         raise

@@ -18,6 +18,7 @@ from identity.blocking import (
 from identity.cluster import Clustering, Edges, cluster
 from identity.config import ExactRule, IdentityConfig
 from identity.features import build_features
+from identity.paused_gc import paused_gc
 from identity.scope import compute_scope
 from identity.scoring import FeatureArrays, ScoredEdges, score_rule
 from identity.state import RunMode, decide_mode
@@ -158,16 +159,17 @@ def resolve(
         mode = RunMode(True, "given parameters", params)
     else:
         mode = decide_mode(con, config, full_refresh=full_refresh, plan=plan)
-    if mode.full:
-        return _resolve(con, config, mode, plan=plan)
-    # An incremental run brings the kept state up to date as it goes: in a transaction that
-    # apply_resolution commits, so a run that stops midway leaves the previous state.
-    con.execute("BEGIN TRANSACTION")
-    try:
-        return _resolve(con, config, mode, plan=plan)
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    with paused_gc():
+        if mode.full:
+            return _resolve(con, config, mode, plan=plan)
+        # An incremental run brings the kept state up to date as it goes: in a transaction
+        # that apply_resolution commits, so a run that stops midway leaves the previous state.
+        con.execute("BEGIN TRANSACTION")
+        try:
+            return _resolve(con, config, mode, plan=plan)
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
 
 
 def _resolve(

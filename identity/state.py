@@ -139,12 +139,13 @@ def save_state(
     else:
         # The resolver put the changed rows in place; records whose profile changed get a
         # new row (an UPDATE of a few rows spread over the table made the checkpoint after
-        # the run rewrite that column of every row group they were in).
+        # the run rewrite that column of every row group they were in). The scope's rows
+        # (``id_scope_rank``) hold the profiles the records had.
         con.execute(
             """CREATE OR REPLACE TEMP TABLE id_moved AS
             SELECT f.* REPLACE (m.profile_id AS profile_id) FROM identity.record_features f
-            JOIN (SELECT m.rid, m.profile_id FROM id_mapping m JOIN identity.record_features f
-                  ON f.rid = m.rid WHERE f.profile_id IS DISTINCT FROM m.profile_id) m
+            JOIN (SELECT m.rid, m.profile_id FROM id_mapping m JOIN id_scope_rank s USING (rid)
+                  WHERE s.profile_id IS DISTINCT FROM m.profile_id) m
             ON f.rid = m.rid"""
         )
         con.execute("DELETE FROM identity.record_features WHERE rid IN (SELECT rid FROM id_moved)")
