@@ -37,12 +37,12 @@ class Outcome:
     samples: dict[str, list[str]] = field(default_factory=dict)
 
 
-#: The previous profiles an incremental run re-clusters (those of its scope and deleted records).
-#: An incremental run's previous profiles: those of its scope's records and of deleted ones.
-#: The scope holds whole previous profiles, so these are all their records.
+#: The records of the previous profiles an incremental run re-clusters: its scope's and the
+#: deleted ones (the scope holds whole previous profiles, so these are all their records).
 _SCOPE_PREVIOUS = """CREATE OR REPLACE TEMP TABLE id_scope_previous AS
     SELECT source, record_id, profile_id FROM id_scope_rank WHERE profile_id IS NOT NULL
     UNION ALL SELECT source, record_id, profile_id FROM id_gone WHERE profile_id IS NOT NULL"""
+#: Those profiles.
 _SCOPE_PIDS = """CREATE OR REPLACE TEMP TABLE id_scope_pids AS
     SELECT DISTINCT profile_id FROM id_scope_previous"""
 
