@@ -31,6 +31,7 @@ __all__ = [
     "candidate_pairs_sql",
     "exact_edges",
     "mark_shared_identifiers",
+    "qualified_keys_sql",
 ]
 
 #: Records sharing one blocking key beyond this many are not compared (a junk-like key).
@@ -67,8 +68,9 @@ def mark_shared_identifiers(
     con: duckdb.DuckDBPyConnection, config: IdentityConfig, *, incremental: bool = False
 ) -> int:
     """Find the shared emails/phones (``id_shared``) and qualify them by first name: the
-    table ``id_keys`` from ``id_keys_base`` (an incremental run: ``id_all_keys`` from the
-    kept ``identity.record_keys``); returns how many are shared.
+    table ``id_keys`` from ``id_keys_base`` (an incremental run reads the kept
+    ``identity.record_keys`` through :func:`qualified_keys_sql` where it needs them); returns
+    how many are shared.
 
     Incremental: only the values new, changed or deleted records hold or held can change
     status; the others keep the last run's (``identity.shared_identifiers``).
@@ -110,18 +112,21 @@ def mark_shared_identifiers(
         )
         con.execute("INSERT INTO id_shared SELECT * FROM id_shared_new")
         con.unregister("id_shared_new")
-    # A shared value identifies only together with the first name (records without one
-    # drop it); the others stay as they are.
-    qualified = f"""SELECT rid, identifier, value FROM {keys} k WHERE NOT EXISTS (
+    if not incremental:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE id_keys AS {qualified_keys_sql(keys, names)}")
+    return int(con.execute("SELECT count(*) FROM id_shared").fetchall()[0][0])
+
+
+def qualified_keys_sql(keys: str, names: str) -> str:
+    """The rows ``(rid, identifier, value)`` of ``keys`` as they identify: a shared value
+    (``id_shared``) only together with the first name (records without one drop it), the
+    others as they are."""
+    return f"""SELECT rid, identifier, value FROM {keys} k WHERE NOT EXISTS (
             SELECT 1 FROM id_shared s WHERE s.identifier = k.identifier AND s.value = k.value)
         UNION ALL
         SELECT k.rid, k.identifier, k.value || ' & first_name=' || f.canon
         FROM {keys} k SEMI JOIN id_shared s ON s.identifier = k.identifier AND s.value = k.value
         JOIN {names} f USING (rid)"""
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {'id_all_keys' if incremental else 'id_keys'} AS {qualified}"
-    )
-    return int(con.execute("SELECT count(*) FROM id_shared").fetchall()[0][0])
 
 
 def exact_edges(con: duckdb.DuckDBPyConnection) -> None:

@@ -14,6 +14,7 @@ from identity.blocking import (
     candidate_pairs_sql,
     exact_edges,
     mark_shared_identifiers,
+    qualified_keys_sql,
 )
 from identity.cluster import Clustering, Edges, cluster
 from identity.config import ExactRule, IdentityConfig
@@ -102,7 +103,12 @@ def _localize(con: duckdb.DuckDBPyConnection) -> np.ndarray:
         # (what a resolution reads of them: the golden records read the rest from staging)
         "id_features": "SELECT s.pos AS rid, f.* EXCLUDE (rid, profile_id, external_ids, fp, "
         "updated_at, created_at) FROM identity.record_features f",
-        "id_keys": "SELECT s.pos AS rid, f.identifier, f.value FROM id_all_keys f",
+        "id_keys": "SELECT s.pos AS rid, f.identifier, f.value FROM ("
+        + qualified_keys_sql(
+            "(SELECT * FROM identity.record_keys WHERE rid IN (SELECT rid FROM id_scope))",
+            "identity.record_names",
+        )
+        + ") f",
         "id_names": "SELECT s.pos AS rid, f.written, f.canon FROM identity.record_names f",
     }
     for table, select in local.items():

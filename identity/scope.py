@@ -145,8 +145,16 @@ def compute_scope(
         con.execute("INSERT INTO id_scope SELECT rid FROM id_frontier")
         con.execute(
             """CREATE OR REPLACE TEMP TABLE id_next AS
-            SELECT k2.rid FROM id_all_keys k1 JOIN id_all_keys k2
+            SELECT k2.rid FROM identity.record_keys k1 JOIN identity.record_keys k2
                 ON k1.identifier = k2.identifier AND k1.value = k2.value
+            WHERE k1.rid IN (SELECT rid FROM id_frontier) AND NOT EXISTS (
+                SELECT 1 FROM id_shared s WHERE s.identifier = k1.identifier AND s.value = k1.value)
+            UNION ALL
+            SELECT k2.rid FROM identity.record_keys k1
+            SEMI JOIN id_shared s ON s.identifier = k1.identifier AND s.value = k1.value
+            JOIN identity.record_names n1 ON n1.rid = k1.rid
+            JOIN identity.record_keys k2 ON k1.identifier = k2.identifier AND k1.value = k2.value
+            JOIN identity.record_names n2 ON n2.rid = k2.rid AND n2.canon = n1.canon
             WHERE k1.rid IN (SELECT rid FROM id_frontier)
             UNION ALL
             SELECT f2.rid FROM identity.overrides o
