@@ -327,10 +327,11 @@ def build_features(
 
 def _build_delta(con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: str) -> None:
     """``id_features_delta``: the features of the new and changed records, numbered (``rid``)
-    and with the profile they had (``profile_id``, None for new records); ``id_changed_keys``
-    (source, record_id, rid, profile_id) of those, ``id_gone`` (source, record_id, profile_id) of the kept records no longer
-    live, ``id_dirty(rid, email, phone)``: the kept rows that no longer hold (changed and
-    deleted records), with the email and phone they held."""
+    and with the profile they had (``profile_id``, None for new records);
+    ``id_changed_keys(source, record_id, rid, profile_id)`` of those;
+    ``id_gone(source, record_id, profile_id)`` of the kept records no longer live;
+    ``id_dirty(rid, email, phone)``: the kept rows that no longer hold (changed and deleted
+    records), with the email and phone they held."""
     # Only narrow (key, fingerprint) rows of every live record are read; a row's fingerprint
     # is the same as that of the live row it is. One outer join against the kept rows finds
     # what is new, changed and gone.

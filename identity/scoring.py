@@ -61,10 +61,10 @@ def _has_evidence(fields: list[str], g: np.ndarray) -> np.ndarray:
 
 
 class FeatureArrays:
-    """Feature columns indexed by ``rid`` (loaded once per run), of every record or of the
-    records whose rid ``rids_sql`` selects (from the table ``features``), dictionary-encoded: a pair's two values are
-    compared as integer codes, and text is made only for the distinct pairs of values a batch
-    needs, so memory stays bounded and repeated values are compared once."""
+    """Feature columns indexed by ``rid`` (loaded once per run), of every record of the table
+    ``features`` or of those whose rid ``rids_sql`` selects, dictionary-encoded: a pair's two
+    values are compared as integer codes, and text is made only for the distinct pairs of
+    values a batch needs, so memory stays bounded and repeated values are compared once."""
 
     def __init__(
         self,
