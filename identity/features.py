@@ -332,34 +332,37 @@ def _build_delta(con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: 
     ``id_gone(source, record_id, profile_id)`` of the kept records no longer live;
     ``id_dirty(rid, email, phone)``: the kept rows that no longer hold (changed and deleted
     records), with the email and phone they held."""
-    # Only narrow (key, fingerprint) rows of every live record are read; a row's fingerprint
-    # is the same as that of the live row it is. One outer join against the kept rows finds
-    # what is new, changed and gone.
+    # A row's fingerprint hashes the whole row, its key included, so a live row whose
+    # fingerprint a kept row has is that record as last resolved. One outer join on the
+    # fingerprints alone (no strings to hash) finds the rows on one side only: new records,
+    # new versions and the kept rows of changed or deleted records. (A record held twice is
+    # told by its latest row: an older version finds no kept row, though its record may not
+    # have changed, so the latest rows of the keys found decide.)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE id_live AS SELECT c.source, c.record_id, c.updated_at, "
-        f"hash(c) AS fp FROM staging.customer_records c WHERE {_LIVE_WHERE}"
+        f"""CREATE OR REPLACE TEMP TABLE id_delta_keys AS
+        SELECT DISTINCT coalesce(l.source, s.source) AS source,
+            coalesce(l.record_id, s.record_id) AS record_id
+        FROM (SELECT c.source, c.record_id, hash(c) AS fp
+              FROM staging.customer_records c WHERE {_LIVE_WHERE}) l
+        FULL JOIN (SELECT source, record_id, fp FROM {FEATURES_TABLE}) s ON s.fp = l.fp
+        WHERE l.fp IS NULL OR s.fp IS NULL"""
     )
-    # A record held twice (its versions) is told by its latest row; the window that picks
-    # it runs over the keys the join found different only (over every row it cost as much
-    # as the join).
+    # (Keeping only those keys before the latest-row window keeps whole partitions.)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE id_latest AS SELECT c.*, hash(c) AS fp FROM (
+            SELECT * FROM staging.customer_records c WHERE EXISTS (SELECT 1 FROM
+            id_delta_keys k WHERE k.source = c.source AND k.record_id = c.record_id)
+            AND {_LIVE_WHERE} {_LATEST}) c"""
+    )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE id_delta AS
-        SELECT DISTINCT coalesce(l.source, s.source) AS source,
-            coalesce(l.record_id, s.record_id) AS record_id,
-            s.rid, s.fp, s.email, s.phone, s.profile_id
-        FROM id_live l
-        FULL JOIN {FEATURES_TABLE} s ON s.source = l.source AND s.record_id = l.record_id
+        SELECT k.source, k.record_id, s.rid, l.fp IS NULL AS gone, s.email, s.phone, s.profile_id
+        FROM id_delta_keys k
+        LEFT JOIN {FEATURES_TABLE} s USING (source, record_id)
+        LEFT JOIN id_latest l USING (source, record_id)
         WHERE l.fp IS DISTINCT FROM s.fp"""
     )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE id_delta AS
-        SELECT d.source, d.record_id, d.rid, l.fp IS NULL AS gone, d.email, d.phone, d.profile_id
-        FROM id_delta d LEFT JOIN (
-            SELECT source, record_id, fp FROM id_live SEMI JOIN id_delta USING (source, record_id)
-            {_LATEST}) l USING (source, record_id)
-        WHERE l.fp IS DISTINCT FROM d.fp"""
-    )
-    con.execute("DROP TABLE id_live")
+    con.execute("DROP TABLE id_delta_keys")
     # A changed record keeps its number; new ones are numbered after the last, in key order.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE id_changed_keys AS
@@ -378,16 +381,11 @@ def _build_delta(con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: 
         "SELECT rid, email, phone FROM id_delta WHERE rid IS NOT NULL"
     )
     con.execute("DROP TABLE id_delta")
-    # (Keeping only the changed keys before the latest-row window keeps whole partitions.)
-    changed_live = (
-        "SELECT * FROM staging.customer_records c WHERE EXISTS (SELECT 1 FROM "
-        "id_changed_keys k WHERE k.source = c.source AND k.record_id = c.record_id) "
-        f"AND {_LIVE_WHERE} {_LATEST}"
-    )
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE id_rows AS SELECT k.rid, c.*, hash(c) AS fp
-        FROM ({changed_live}) c JOIN id_changed_keys k USING (source, record_id)"""
+        """CREATE OR REPLACE TEMP TABLE id_rows AS SELECT k.rid, c.*
+        FROM id_latest c JOIN id_changed_keys k USING (source, record_id)"""
     )
+    con.execute("DROP TABLE id_latest")
     # The changed rows look up only the cache entries of their raw values (joining the
     # whole cache, millions of values, cost more than the few rows themselves).
     raws = " UNION ".join(

@@ -77,6 +77,10 @@ def test_deleted_and_changed_records_are_resolved_again(
     resolution, counts = _run(warehouse)
     assert not resolution.full and counts["moved_records"] == 1
     assert _profiles(warehouse)["crm:x"] == _profiles(warehouse)["shop:2"]
+    # Its older row is still in staging, and matches no kept row: the latest row decides,
+    # so a run with nothing new changes nothing.
+    resolution, counts = _run(warehouse)
+    assert resolution.stats["changed_records"] == 0 and resolution.records == []
     # shop:2 is deleted upstream: crm:x keeps the profile, shop:2 leaves it.
     warehouse.execute(
         "UPDATE staging.customer_records SET deleted = true WHERE source = 'shop' AND record_id = '2'"
