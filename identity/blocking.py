@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_BLOCK",
-    "block_table",
+    "block_columns",
     "candidate_pairs_sql",
     "exact_edges",
     "mark_shared_identifiers",
@@ -152,51 +152,69 @@ def _in(column: exp.Column, table: str) -> exp.Expression:
     return exp.In(this=column, query=sqlglot.select("rid").from_(table).subquery())
 
 
-def block_sql(fields: Sequence[str], features: str = "id_features") -> str:
-    """The records of one blocking key that share it with another: ``rid`` and the key's
-    columns, over-large blocks left out."""
-    return _block_sql(tuple(fields), features)
+def block_columns(fields: Sequence[str]) -> list[str]:
+    """The feature columns a blocking key reads."""
+    return [_BLOCK_COLUMN.get(f, f) for f in fields]
 
 
-def frontier_pairs_sql(fields: Sequence[str], blocks: str, frontier: str) -> str:
-    """Pairs ``(a, b)``, a < b, of a materialized block table with at least one record of
-    ``frontier`` (the frontier side drives the join, so it costs what the frontier holds)."""
-    return _frontier_pairs_sql(tuple(fields), blocks, frontier)
+def frontier_pairs_sql(fields: Sequence[str], features: str, frontier: str) -> str:
+    """Pairs ``(a, b)``, a < b, of one blocking key with at least one record of
+    ``frontier`` (its ``rid`` and key columns): only the blocks the frontier's key values
+    name are read from ``features``, and they are whole there, so the cap on a block's size
+    holds as over every record."""
+    return _frontier_pairs_sql(tuple(fields), features, frontier)
 
 
 # (An incremental run asks for the same statements in every scope round: sqlglot builds
 # each once.)
 @lru_cache(maxsize=256)
-def _block_sql(fields: tuple[str, ...], features: str) -> str:
-    return _block(list(fields), features).sql(dialect="duckdb")
-
-
-@lru_cache(maxsize=256)
-def _frontier_pairs_sql(fields: tuple[str, ...], blocks: str, frontier: str) -> str:
-    cols = [_BLOCK_COLUMN.get(f, f) for f in fields]
-    on = exp.and_(
-        *[exp.EQ(this=exp.column(c, "l"), expression=exp.column(c, "r")) for c in cols],
-        exp.NEQ(this=exp.column("rid", "l"), expression=exp.column("rid", "r")),
+def _frontier_pairs_sql(fields: tuple[str, ...], features: str, frontier: str) -> str:
+    cols = block_columns(fields)
+    keys = (
+        sqlglot.select(*cols)
+        .from_(frontier)
+        .where(exp.and_(*[exp.column(c).is_(exp.null()).not_() for c in cols]))
+        .distinct()
+    )
+    members = (
+        sqlglot.select(exp.column("rid", "f"), *[exp.column(c, "f") for c in cols])
+        .from_(exp.to_table(features).as_("f"))
+        .join(
+            keys.subquery("x"),
+            on=exp.and_(*[exp.column(c, "f").eq(exp.column(c, "x")) for c in cols]),
+            join_type="semi",
+        )
+        .qualify(
+            exp.LTE(
+                this=exp.Window(
+                    this=exp.Count(this=exp.Star()),
+                    partition_by=[exp.column(c, "f") for c in cols],
+                ),
+                expression=exp.Literal.number(MAX_BLOCK),
+            )
+        )
     )
     lrid, rrid = exp.column("rid", "l"), exp.column("rid", "r")
+    on = exp.and_(*[exp.column(c, "l").eq(exp.column(c, "r")) for c in cols], lrid.neq(rrid))
     return (
         sqlglot.select(
             exp.Least(this=lrid, expressions=[rrid]).as_("a"),
             exp.Greatest(this=lrid, expressions=[rrid]).as_("b"),
         )
-        .from_(exp.to_table(blocks).as_("l"))
-        .join(exp.to_table(blocks).as_("r"), on=on)
+        .with_("m", members)
+        .from_(exp.to_table("m").as_("l"))
+        .join(exp.to_table("m").as_("r"), on=on)
         .where(_in(lrid, frontier))
         .sql(dialect="duckdb")
     )
 
 
-def _block(fields: list[str], features: str = "id_features") -> exp.Select:
-    cols = [_BLOCK_COLUMN.get(f, f) for f in fields]
+def _block(fields: list[str]) -> exp.Select:
+    cols = block_columns(fields)
     not_null = exp.and_(*[exp.column(c).is_(exp.null()).not_() for c in cols])
     return (
         sqlglot.select("rid", *cols)
-        .from_(features)
+        .from_("id_features")
         .where(not_null)
         .qualify(  # (a record alone in its block pairs with nobody)
             exp.Between(
@@ -211,14 +229,8 @@ def _block(fields: list[str], features: str = "id_features") -> exp.Select:
     )
 
 
-def block_table(rule: int, key: int) -> str:
-    """The temp table an incremental run materializes for blocking key ``key`` of rule
-    number ``rule`` (:func:`block_sql` over every record)."""
-    return f"id_block_{rule}_{key}"
-
-
 def _block_query(fields: list[str]) -> exp.Select:
-    cols = [_BLOCK_COLUMN.get(f, f) for f in fields]
+    cols = block_columns(fields)
     block = _block(fields)
     on = exp.and_(
         *[exp.EQ(this=exp.column(c, "l"), expression=exp.column(c, "r")) for c in cols],

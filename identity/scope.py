@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from identity.blocking import block_sql, block_table, frontier_pairs_sql
+from identity.blocking import block_columns, frontier_pairs_sql
 from identity.config import ExactRule
 from identity.scoring import FeatureArrays, ScoredEdges, score_rule
 
@@ -86,14 +86,23 @@ def _fuzzy_partners(
     and append the passing links (kept numbers) to ``found[rule number]``."""
     import pyarrow as pa
 
-    for r, rule in enumerate(config.rules):
-        if isinstance(rule, ExactRule):
-            continue
+    fuzzy = [(r, rule) for r, rule in enumerate(config.rules) if not isinstance(rule, ExactRule)]
+    columns = sorted(
+        {c for _, rule in fuzzy for fields in rule.block_on for c in block_columns(fields)}
+    )
+    if not fuzzy:
+        return
+    # (The frontier's blocking values, read once for every key.)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE id_frontier_rows AS SELECT rid, {', '.join(columns)} "
+        "FROM identity.record_features WHERE rid IN (SELECT rid FROM id_frontier)"
+    )
+    for r, rule in fuzzy:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE id_frontier_pairs AS "
             + " UNION ".join(
-                frontier_pairs_sql(fields, block_table(r, i), "id_frontier")
-                for i, fields in enumerate(rule.block_on)
+                f"({frontier_pairs_sql(fields, 'identity.record_features', 'id_frontier_rows')})"
+                for fields in rule.block_on
             )
         )
         if not _count(con, "id_frontier_pairs"):
@@ -130,13 +139,6 @@ def compute_scope(
     with a record in the scope was scored in the round that record entered it, so these
     are all the rule's links inside the scope (kept numbers ``rid``; a pair may repeat)."""
     _seed(con)
-    for r, rule in enumerate(config.rules):
-        if not isinstance(rule, ExactRule):
-            for i, fields in enumerate(rule.block_on):
-                con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE {block_table(r, i)} AS "
-                    + block_sql(fields, "identity.record_features")
-                )
     changed, gone = _count(con, "id_changed"), _count(con, "id_gone")
     rounds = 0
     found: dict[int, list[ScoredEdges]] = {}
