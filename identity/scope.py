@@ -87,11 +87,11 @@ def _fuzzy_partners(
     import pyarrow as pa
 
     fuzzy = [(r, rule) for r, rule in enumerate(config.rules) if not isinstance(rule, ExactRule)]
+    if not fuzzy:
+        return
     columns = sorted(
         {c for _, rule in fuzzy for fields in rule.block_on for c in block_columns(fields)}
     )
-    if not fuzzy:
-        return
     # (The frontier's blocking values, read once for every key.)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE id_frontier_rows AS SELECT rid, {', '.join(columns)} "
