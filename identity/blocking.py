@@ -157,6 +157,12 @@ def block_columns(fields: Sequence[str]) -> list[str]:
     return [_BLOCK_COLUMN.get(f, f) for f in fields]
 
 
+def _complete(cols: list[str]) -> exp.Condition:
+    """A record has a blocking key only when every column of it is filled (the same test
+    for a full run's blocks and an incremental run's)."""
+    return exp.and_(*[exp.column(c).is_(exp.null()).not_() for c in cols])
+
+
 def frontier_pairs_sql(fields: Sequence[str], features: str, frontier: str) -> str:
     """Pairs ``(a, b)``, a < b, of one blocking key with at least one record of
     ``frontier`` (its ``rid`` and key columns): only the blocks the frontier's key values
@@ -170,12 +176,7 @@ def frontier_pairs_sql(fields: Sequence[str], features: str, frontier: str) -> s
 @lru_cache(maxsize=256)
 def _frontier_pairs_sql(fields: tuple[str, ...], features: str, frontier: str) -> str:
     cols = block_columns(fields)
-    keys = (
-        sqlglot.select(*cols)
-        .from_(frontier)
-        .where(exp.and_(*[exp.column(c).is_(exp.null()).not_() for c in cols]))
-        .distinct()
-    )
+    keys = sqlglot.select(*cols).from_(frontier).where(_complete(cols)).distinct()
     members = (
         sqlglot.select(exp.column("rid", "f"), *[exp.column(c, "f") for c in cols])
         .from_(exp.to_table(features).as_("f"))
@@ -211,11 +212,10 @@ def _frontier_pairs_sql(fields: tuple[str, ...], features: str, frontier: str) -
 
 def _block(fields: list[str]) -> exp.Select:
     cols = block_columns(fields)
-    not_null = exp.and_(*[exp.column(c).is_(exp.null()).not_() for c in cols])
     return (
         sqlglot.select("rid", *cols)
         .from_("id_features")
-        .where(not_null)
+        .where(_complete(cols))
         .qualify(  # (a record alone in its block pairs with nobody)
             exp.Between(
                 this=exp.Window(
