@@ -343,7 +343,9 @@ def _apply(
                 "CREATE OR REPLACE TEMP TABLE id_golden_members AS "
                 "SELECT * FROM id_mapping SEMI JOIN id_golden_scope USING (profile_id)"
             )
-        upserted, deleted = refresh_golden(con, config.survivorship, members, now, golden_scope)
+        upserted, deleted = refresh_golden(
+            con, config.survivorship, members, now, golden_scope, numbered=resolution.full
+        )
         save_state(con, config, full=resolution.full, learned=resolution.params, now=now)
         con.execute("COMMIT")
     finally:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from identity import normalize as nz
 from identity.compare import first_names_compatible
+from identity.golden import GOLDEN_RAW
 from identity.junk import is_junk
 
 if TYPE_CHECKING:
@@ -245,6 +246,17 @@ _LATEST = """QUALIFY row_number() OVER (PARTITION BY source, record_id
                                ORDER BY updated_at DESC NULLS LAST) = 1"""
 _LIVE = f"SELECT * FROM staging.customer_records WHERE {_LIVE_WHERE} {_LATEST}"
 
+
+def _held_twice(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether some live record has more than one staging row."""
+    return bool(
+        con.execute(
+            f"SELECT 1 FROM staging.customer_records WHERE {_LIVE_WHERE} "
+            "GROUP BY source, record_id HAVING count(*) > 1 LIMIT 1"
+        ).fetchall()
+    )
+
+
 #: The features of the records as last resolved (kept for incremental runs).
 FEATURES_TABLE = "identity.record_features"
 
@@ -266,6 +278,21 @@ def _features_sql(source: str, joins: str, *, rid: bool = False) -> str:
             c.external_ids, c.updated_at, c.created_at, c.fp
         FROM {source} c
         {joins}"""
+
+
+def _numbered(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """``table``, a table just written in key order, with each row's position as ``rid``:
+    its rowid counted from the first (rows written inside a transaction are numbered from a
+    large offset). Should the rowids not be one contiguous range, a window ranks them."""
+    first, last, count = con.execute(
+        f"SELECT min(rowid), max(rowid), count(*) FROM {table}"
+    ).fetchall()[0]
+    rank = (
+        f"rowid - {first or 0}"
+        if not count or last - first + 1 == count
+        else "row_number() OVER (ORDER BY source, record_id) - 1"
+    )
+    return f"(SELECT CAST({rank} AS BIGINT) AS rid, * FROM {table})"
 
 
 def build_features(
@@ -292,17 +319,29 @@ def build_features(
             f"DELETE FROM {CACHE_TABLE} WHERE kind NOT LIKE 'ext:%' AND kind NOT LIKE '%/v{NORMALIZERS_VERSION}'"
         )
     if not incremental:
-        # Rank the live rows first, then join the narrow cache lookups onto that table: the
-        # window over the joined (wide) rows cost three times the time and memory.
-        rank = "CAST(row_number() OVER (ORDER BY source, record_id) - 1 AS BIGINT) AS rid"
+        # The live rows in key order, each numbered by its position: DuckDB sorts on every
+        # core and stores the sorted rows in order, so a row's rowid is its rank (a numbering
+        # window over the whole table ran on one core: 2.6 s -> 1.1 s at 1M). The cache
+        # lookups are joined onto this narrow table afterwards. The latest-row window runs
+        # only when some record has two rows.
+        live = (
+            _LIVE
+            if _held_twice(con)
+            else f"SELECT * FROM staging.customer_records WHERE {_LIVE_WHERE}"
+        )
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE id_rows AS SELECT {rank}, * FROM "
-            f"(SELECT c.*, hash(c) AS fp FROM ({_LIVE}) c)"
+            "CREATE OR REPLACE TEMP TABLE id_rows AS SELECT c.* EXCLUDE (deleted, attributes), "
+            f"hash(c) AS fp FROM ({live}) c ORDER BY source, record_id"
         )
         _fill_cache(con, cache, config, "id_rows")
+        numbered = _numbered(con, "id_rows")
         con.execute(
             "CREATE OR REPLACE TEMP TABLE id_features AS "
-            f"{_features_sql('id_rows', _joins(config, cache), rid=True)} ORDER BY c.rid"
+            f"{_features_sql(numbered, _joins(config, cache), rid=True)} ORDER BY c.rid"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE id_golden_raw AS SELECT rid, {', '.join(GOLDEN_RAW)} "
+            f"FROM {numbered}"
         )
         con.execute("DROP TABLE id_rows")
         _build_keys(con, config, cache, "id_features", "id_keys_base")

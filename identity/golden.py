@@ -5,6 +5,10 @@ Strategies (``identity.survivorship`` in cdp.yml, per field or as the default):
 ``first_non_null`` (the earliest created record's), ``source_priority`` (the first source
 of a list that has a value). Empty values never win. ``field_sources`` records which
 source (and record) gave each value.
+
+How: the profiles' records are written once into a table sorted most recent first, so a
+record's position there (its rowid) is its recency rank; each field's pick is then an
+``arg_min`` over integers, which DuckDB computes far faster than an ordered aggregate.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ if TYPE_CHECKING:
 
     from identity.config import Survivorship
 
-__all__ = ["GOLDEN_FIELDS", "build_golden_sql"]
+__all__ = ["GOLDEN_FIELDS", "GOLDEN_RAW", "refresh_golden"]
 
-#: golden field -> SQL expression over the joined record row ``r`` (raw) and features ``f``
+#: golden field -> SQL expression over a record's raw staging values ``r`` and features ``f``
 GOLDEN_FIELDS: dict[str, str] = {
     "email": "f.email_clean",
     "phone": "f.phone",
@@ -35,30 +39,43 @@ GOLDEN_FIELDS: dict[str, str] = {
     "consent_email": "r.consent_email",
     "consent_sms": "r.consent_sms",
 }
-
-_TS = "coalesce(updated_at, created_at)"
+#: The raw staging columns those expressions read (a full run keeps them in ``id_golden_raw``).
+GOLDEN_RAW = (
+    "first_name",
+    "last_name",
+    "street",
+    "city",
+    "postcode",
+    "region",
+    "consent_email",
+    "consent_sms",
+)
 #: Records summarized into golden records at a time (see :func:`refresh_golden`).
 GOLDEN_SLICE = 500_000
-#: Each record's rank among all records by recency (ties: source, record_id), and by age: the
-#: fields' picks are ``arg_min`` over these integers, far cheaper than an ordered aggregate.
-_RANKS = {
-    "__recent": "coalesce(r.updated_at, r.created_at) DESC NULLS LAST, r.source, r.record_id",
-    "__first": "coalesce(r.created_at, r.updated_at) ASC NULLS LAST, r.source, r.record_id",
-}
+#: The order of ``id_golden_base``: a record's rowid there is its recency rank (ties: source,
+#: record_id); ``__first`` ranks by age, for ``first_non_null``.
+_RECENT = "coalesce(updated_at, created_at) DESC NULLS LAST, source, record_id"
+_FIRST = "coalesce(created_at, updated_at) ASC NULLS LAST, source, record_id"
+_COLUMNS = [
+    *GOLDEN_FIELDS,
+    "external_ids",
+    "sources",
+    "record_count",
+    "field_sources",
+    "first_seen_at",
+]
 
 
 def _order(field: str, survivorship: Survivorship) -> tuple[str, str | None]:
-    """A key (over the ``base`` CTE) whose smallest value is the surviving record's, and the
-    extra ``base`` column that key needs, if any."""
+    """A key (over ``id_golden_base``) whose smallest value is the surviving record's, and
+    the extra column of the base that key needs, if any."""
     spec = survivorship.for_field(field)
     if spec.strategy == "most_recent":
         return "__recent", None
     if spec.strategy == "first_non_null":
-        return "__first", None
+        return "__first", f"row_number() OVER (ORDER BY {_FIRST}) AS __first"
     if spec.strategy == "most_frequent":
-        freq = (
-            f"count(*) OVER (PARTITION BY rp.profile_id, {GOLDEN_FIELDS[field]}) AS {field}__freq"
-        )
+        freq = f"count(*) OVER (PARTITION BY profile_id, {field}__v) AS {field}__freq"
         return f"[-{field}__freq, __recent]", freq
     cases = " ".join(
         f"WHEN {exp.Literal.string(s).sql('duckdb')} THEN {i}" for i, s in enumerate(spec.sources)
@@ -67,72 +84,56 @@ def _order(field: str, survivorship: Survivorship) -> tuple[str, str | None]:
     return f"[{rank}, __recent]", None
 
 
-def build_golden_sql(
-    survivorship: Survivorship, record_profiles: str, *, scoped: bool = False
-) -> str:
-    """A query producing ``identity.golden_records`` rows (``updated_at`` left NULL);
-    ``scoped`` when ``record_profiles`` holds a few profiles: only their records' staging
-    rows are read."""
-    only = (
-        f"WHERE EXISTS (SELECT 1 FROM {record_profiles} x WHERE x.source = customer_records.source "
-        "AND x.record_id = customer_records.record_id)"
-        if scoped
-        else ""
-    )
-    ranked_cols = []
-    picks = []
-    keys = []
-    for field in GOLDEN_FIELDS:
-        key, extra_col = _order(field, survivorship)
-        keys.append(key)
-        if extra_col:
-            ranked_cols.append(extra_col)
-        picks.append(
-            f"arg_min(struct_pack(v := {field}__v, s := source, id := record_id), {key}) "
-            f"FILTER (WHERE {field}__v IS NOT NULL) AS {field}__pick"
-        )
-    ranked_cols += [
-        f"row_number() OVER (ORDER BY {order}) AS {name}"
-        for name, order in _RANKS.items()
-        if any(name in key for key in keys)
-    ]
-    base_cols = ", ".join(f"{expr} AS {field}__v" for field, expr in GOLDEN_FIELDS.items())
-    extra = (", " + ", ".join(ranked_cols)) if ranked_cols else ""
-    selects = ", ".join(f"{field}__pick.v AS {field}" for field in GOLDEN_FIELDS)
-    sources_json = ", ".join(
-        f"'{field}', CASE WHEN {field}__pick IS NULL THEN NULL ELSE "
-        f"{field}__pick.s || ':' || {field}__pick.id END"
-        for field in GOLDEN_FIELDS
-    )
-    return f"""
-    WITH base AS (
-        SELECT rp.profile_id, r.source, r.record_id, r.created_at, r.updated_at, r.external_ids,
-               {base_cols}{extra}
-        FROM {record_profiles} rp
-        JOIN id_features f ON f.source = rp.source AND f.record_id = rp.record_id
-        JOIN (SELECT * FROM staging.customer_records {only}
+def _records_sql(members: str, *, numbered: bool) -> str:
+    """Each member record with its field values. ``numbered``: ``members`` carries the
+    ``rid`` of this run's ``id_features`` and ``id_golden_raw`` (a full run); otherwise the
+    records are matched by key and their latest staging rows read."""
+    values = ", ".join(f"{expr} AS {field}__v" for field, expr in GOLDEN_FIELDS.items())
+    if numbered:
+        return f"""SELECT m.profile_id, f.source, f.record_id, f.created_at, f.updated_at,
+            f.external_ids, {values}
+        FROM {members} m JOIN id_features f USING (rid) JOIN id_golden_raw r USING (rid)"""
+    return f"""SELECT m.profile_id, r.source, r.record_id, r.created_at, r.updated_at,
+            r.external_ids, {values}
+        FROM {members} m
+        JOIN id_features f ON f.source = m.source AND f.record_id = m.record_id
+        JOIN (SELECT * FROM staging.customer_records c WHERE EXISTS (
+                SELECT 1 FROM {members} x WHERE x.source = c.source AND x.record_id = c.record_id)
               QUALIFY row_number() OVER (PARTITION BY source, record_id
                                          ORDER BY updated_at DESC NULLS LAST) = 1) r
-          ON r.source = rp.source AND r.record_id = rp.record_id
-    ),
-    ext AS (
-        SELECT profile_id, map_from_entries(list_sort(list(struct_pack(k := k, v := v)))) AS external_ids
-        FROM (
-            SELECT profile_id, k, first(v ORDER BY coalesce(updated_at, created_at) DESC NULLS LAST, source, record_id) AS v
-            FROM (SELECT profile_id, source, record_id, created_at, updated_at,
-                         unnest(map_keys(external_ids)) AS k, unnest(map_values(external_ids)) AS v
-                  FROM base WHERE external_ids IS NOT NULL)
-            WHERE v IS NOT NULL AND trim(v) <> ''
-            GROUP BY ALL
-        ) GROUP BY profile_id
-    ),
+          ON r.source = m.source AND r.record_id = m.record_id"""
+
+
+def _summary_sql(survivorship: Survivorship, where: str) -> str:
+    """Golden record rows (``updated_at`` left NULL) of the base's records ``where`` holds."""
+    picks = []
+    for field in GOLDEN_FIELDS:
+        key, _ = _order(field, survivorship)
+        picks.append(
+            f"arg_min({field}__v, {key}) AS {field}, "
+            f"arg_min(src, {key}) FILTER (WHERE {field}__v IS NOT NULL) AS {field}__src"
+        )
+    sources_json = ", ".join(f"'{field}', {field}__src" for field in GOLDEN_FIELDS)
+    return f"""
+    WITH b AS (SELECT rowid AS __recent, * FROM id_golden_base {where}),
     picked AS (
         SELECT profile_id, {", ".join(picks)},
             list(DISTINCT source ORDER BY source) AS sources, count(*)::INTEGER AS record_count,
             min(coalesce(created_at, updated_at)) AS first_seen_at
-        FROM base GROUP BY profile_id
+        FROM b GROUP BY profile_id
+    ),
+    ext AS (
+        SELECT profile_id, map_from_entries(list_sort(list(struct_pack(k := k, v := v)))) AS external_ids
+        FROM (
+            SELECT profile_id, k, arg_min(v, __recent) AS v
+            FROM (SELECT profile_id, __recent, unnest(map_keys(external_ids)) AS k,
+                         unnest(map_values(external_ids)) AS v
+                  FROM b WHERE external_ids IS NOT NULL)
+            WHERE trim(v) <> ''
+            GROUP BY ALL
+        ) GROUP BY profile_id
     )
-    SELECT p.profile_id, {selects}, e.external_ids, p.sources, p.record_count,
+    SELECT p.profile_id, {", ".join(GOLDEN_FIELDS)}, e.external_ids, p.sources, p.record_count,
         json_object({sources_json}) AS field_sources, p.first_seen_at,
         CAST(NULL AS TIMESTAMPTZ) AS updated_at
     FROM picked p LEFT JOIN ext e USING (profile_id)
@@ -142,36 +143,37 @@ def build_golden_sql(
 def refresh_golden(
     con: duckdb.DuckDBPyConnection,
     survivorship: Survivorship,
-    record_profiles: str,
+    members: str,
     now: object,
     scope: str | None = None,
+    *,
+    numbered: bool = False,
 ) -> tuple[int, int]:
-    """Write golden records for every profile (or only those of the ``scope`` table of
-    profile ids), touching only rows whose content changed.
+    """Write golden records for the profiles of ``members(source, record_id, profile_id)``
+    (every profile, or only those of the ``scope`` table of profile ids), touching only rows
+    whose content changed. ``numbered``: see :func:`_records_sql`.
 
     Returns (rows inserted or updated, rows deleted).
     """
+    extra = sorted({col for f in GOLDEN_FIELDS if (col := _order(f, survivorship)[1])})
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE id_golden_base AS
+        SELECT *, source || ':' || record_id AS src{"".join(", " + c for c in extra)}
+        FROM ({_records_sql(members, numbered=numbered)}) ORDER BY {_RECENT}"""
+    )
     # Profiles are summarized in slices (by a hash of their id) of about GOLDEN_SLICE records
     # each, so memory stays bounded however many records there are.
-    records = int(con.execute(f"SELECT count(*) FROM {record_profiles}").fetchall()[0][0])
+    records = int(con.execute("SELECT count(*) FROM id_golden_base").fetchall()[0][0])
     slices = max(1, -(-records // GOLDEN_SLICE))
     for i in range(slices):
-        part = record_profiles
-        if slices > 1:
-            part = f"(SELECT * FROM {record_profiles} WHERE hash(profile_id) % {slices} = {i})"
-        sql = build_golden_sql(survivorship, part, scoped=scope is not None or slices > 1)
+        where = f"WHERE hash(profile_id) % {slices} = {i}" if slices > 1 else ""
+        sql = _summary_sql(survivorship, where)
         if i == 0:
             con.execute(f"CREATE OR REPLACE TEMP TABLE id_golden AS {sql}")
         else:
             con.execute(f"INSERT INTO id_golden {sql}")
-    cols = [c for c in GOLDEN_FIELDS] + [
-        "external_ids",
-        "sources",
-        "record_count",
-        "field_sources",
-        "first_seen_at",
-    ]
-    same = " AND ".join(f"g.{c} IS NOT DISTINCT FROM n.{c}" for c in cols)
+    con.execute("DROP TABLE id_golden_base")
+    same = " AND ".join(f"g.{c} IS NOT DISTINCT FROM n.{c}" for c in _COLUMNS)
     in_scope = f"g.profile_id IN (SELECT profile_id FROM {scope}) AND " if scope else ""
     gone = con.execute(
         f"SELECT count(*) FROM identity.golden_records g WHERE {in_scope}g.profile_id NOT IN (SELECT profile_id FROM id_golden)"
@@ -188,7 +190,7 @@ def refresh_golden(
         f"DELETE FROM identity.golden_records g WHERE ({in_scope}g.profile_id NOT IN (SELECT profile_id FROM id_golden)) "
         "OR g.profile_id IN (SELECT profile_id FROM id_golden_changed)"
     )
-    all_cols = ", ".join(["profile_id", *cols])
+    all_cols = ", ".join(["profile_id", *_COLUMNS])
     con.execute(
         f"INSERT INTO identity.golden_records ({all_cols}, updated_at) "
         f"SELECT {all_cols}, ? FROM id_golden WHERE profile_id IN (SELECT profile_id FROM id_golden_changed)",

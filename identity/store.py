@@ -9,6 +9,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ensure_tables"]
 
+# (JSON columns are stored with zstd: see warehouse.connection.create_table_sql.)
 DDL = """
 CREATE SCHEMA IF NOT EXISTS identity;
 -- Which profile each live customer record belongs to.
@@ -18,13 +19,13 @@ CREATE TABLE IF NOT EXISTS identity.record_profiles (
 -- The links that hold each profile together now: rule, evidence, score.
 CREATE TABLE IF NOT EXISTS identity.links (
     profile_id VARCHAR, source_a VARCHAR, record_id_a VARCHAR, source_b VARCHAR,
-    record_id_b VARCHAR, rule VARCHAR, score DOUBLE, evidence JSON
+    record_id_b VARCHAR, rule VARCHAR, score DOUBLE, evidence JSON USING COMPRESSION zstd
 );
 -- Append-only history: new profiles, records joining, merges, splits, moves, removals.
 CREATE TABLE IF NOT EXISTS identity.merge_journal (
     run_id VARCHAR, logged_at TIMESTAMPTZ, action VARCHAR, profile_id VARCHAR,
     other_profile_id VARCHAR, source VARCHAR, record_id VARCHAR, rule VARCHAR,
-    evidence JSON, score DOUBLE
+    evidence JSON USING COMPRESSION zstd, score DOUBLE
 );
 -- Every profile id ever issued: when, and into which profile it was merged if retired.
 CREATE TABLE IF NOT EXISTS identity.profile_ids (
@@ -41,7 +42,7 @@ CREATE TABLE IF NOT EXISTS identity.golden_records (
     street VARCHAR, city VARCHAR, postcode VARCHAR, region VARCHAR, country VARCHAR,
     date_of_birth DATE, consent_email BOOLEAN, consent_sms BOOLEAN,
     external_ids MAP(VARCHAR, VARCHAR), sources VARCHAR[], record_count INTEGER,
-    field_sources JSON, first_seen_at TIMESTAMPTZ, updated_at TIMESTAMPTZ
+    field_sources JSON USING COMPRESSION zstd, first_seen_at TIMESTAMPTZ, updated_at TIMESTAMPTZ
 );
 """
 

@@ -133,3 +133,34 @@ def test_values_normalized_in_worker_processes_equal_the_serial_ones(monkeypatch
         assert normalize.pool is not None  # the workers really ran
         assert normalize("email", [("Ann@Example.com", "")]) == ["ann@example.com"]
     assert parallel == serial and serial[0] == "+14155550000" and serial[-1] is None
+
+
+@pytest.mark.parametrize("in_transaction", [False, True])
+def test_records_are_numbered_by_their_rank_of_key(
+    warehouse: duckdb.DuckDBPyConnection, in_transaction: bool
+) -> None:
+    """``rid`` is a live record's rank by (source, record_id), from its row's position in the
+    sorted table: rows written inside a transaction get rowids from a large offset, and a
+    record held twice keeps its latest row."""
+    from identity.features import build_features
+
+    old = datetime(2020, 1, 1, tzinfo=UTC)
+    rows = [rec(s, r, email=f"{s}{r}@example.com") for s in ("b", "a", "c") for r in "91x"]
+    insert(warehouse, rows)
+    # A second, older row of one record: the latest one is its live row.
+    warehouse.execute(
+        "INSERT INTO staging.customer_records BY NAME "
+        "SELECT 'a' AS source, '9' AS record_id, 'old@example.com' AS email, ? AS updated_at",
+        [old],
+    )
+    if in_transaction:
+        warehouse.execute("BEGIN TRANSACTION")
+    build_features(warehouse, IdentityConfig(), plan=True)
+    got = warehouse.execute("SELECT rid, source, record_id, email FROM id_features").fetchall()
+    if in_transaction:
+        warehouse.execute("ROLLBACK")
+    keys = sorted((s, r) for s in "abc" for r in "91x")
+    assert [(rid, s, r) for rid, s, r, _ in sorted(got)] == [
+        (i, s, r) for i, (s, r) in enumerate(keys)
+    ]
+    assert ("a", "9", "a9@example.com") in [(s, r, e) for _, s, r, e in got]
