@@ -21,14 +21,15 @@ time. The result is the same as applying every link one by one.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Set
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from identity.compare import first_names_compatible, settled_names
 
-__all__ = ["FOREST_FROM", "Clustering", "Edges", "cluster"]
+__all__ = ["FOREST_FROM", "Clustering", "Edges", "RecordValues", "cluster"]
 
 #: From this many links on, the parts no guard can touch take the spanning-forest shortcut.
 FOREST_FROM = 100_000
@@ -59,6 +60,53 @@ class Edges:
 
     def __len__(self) -> int:
         return len(self.a)
+
+
+@dataclass(frozen=True)
+class RecordValues:
+    """Values records hold, as parallel arrays: record ``rids[i]`` holds ``values[codes[i]]``
+    (one row per value a record holds). A million records' values stay in two integer
+    arrays; Python objects are made only for the records whose groups are checked."""
+
+    rids: np.ndarray
+    codes: np.ndarray
+    values: Sequence[Any]
+
+    @classmethod
+    def of(cls, rows: Iterable[tuple[int, Hashable]]) -> RecordValues:
+        """From ``(record, value)`` rows."""
+        index: dict[Hashable, int] = {}
+        rids, codes = [], []
+        for rid, value in rows:
+            rids.append(rid)
+            codes.append(index.setdefault(value, len(index)))
+        return cls(np.array(rids, np.int64), np.array(codes, np.int64), list(index))
+
+    def sets(self, keep: np.ndarray) -> dict[int, frozenset[Any]]:
+        """Each record's values, for the records where ``keep`` is true."""
+        held: dict[int, set[Any]] = {}
+        rows = np.flatnonzero(keep[self.rids])
+        for rid, code in zip(self.rids[rows].tolist(), self.codes[rows].tolist(), strict=True):
+            held.setdefault(rid, set()).add(self.values[code])
+        return {rid: frozenset(v) for rid, v in held.items()}
+
+    def first(self, keep: np.ndarray) -> dict[int, Any]:
+        """A value of each record (the first it holds), for the records where ``keep`` is
+        true."""
+        out: dict[int, Any] = {}
+        rows = np.flatnonzero(keep[self.rids])
+        for rid, code in zip(self.rids[rows].tolist(), self.codes[rows].tolist(), strict=True):
+            out.setdefault(rid, self.values[code])
+        return out
+
+    def per_part(self, part: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct ``(part, value code)`` pairs of the records of the parts where
+        ``keep`` is true (``part``: each record's part), sorted by part."""
+        parts = part[self.rids].astype(np.int64)
+        rows = keep[parts]
+        width = max(len(self.values), 1)
+        pairs = np.unique(parts[rows] * width + self.codes[rows])
+        return pairs // width, pairs % width
 
 
 @dataclass
@@ -177,9 +225,9 @@ class _Groups:
 
 def _guarded(
     component: np.ndarray,
-    limited: Mapping[str, Mapping[int, frozenset[str]]],
+    limited: Mapping[str, RecordValues],
     limits: Mapping[str, int],
-    names: Mapping[int, tuple[str, str]],
+    names: RecordValues,
     never: Iterable[tuple[int, int]],
 ) -> np.ndarray:
     """Per component of the link graph: whether some link in it could be refused (its
@@ -187,25 +235,23 @@ def _guarded(
     that are not alike, or a never-merge pair)."""
     sizes = np.bincount(component)
     guarded = np.zeros(len(sizes), dtype=bool)
-    for ident, per_record in limited.items():
-        held: dict[int, set[str]] = {}
-        for record, values in per_record.items():
-            c = int(component[record])
-            if sizes[c] > 1:
-                held.setdefault(c, set()).update(values)
+    linked = sizes > 1
+    for ident, held in limited.items():
         limit = limits.get(ident)
         if limit is not None:
-            guarded[[c for c, v in held.items() if len(v) > limit]] = True
-    named: dict[int, set[tuple[str, str]]] = {}
-    for record, name in names.items():
-        c = int(component[record])
-        if sizes[c] > 1:
-            named.setdefault(c, set()).add(name)
-    for c, group in named.items():
-        if len(group) > 1 and not guarded[c]:
-            listed = sorted(group)
+            parts, _ = held.per_part(component, linked)
+            part, count = np.unique(parts, return_counts=True)
+            guarded[part[count > limit]] = True
+    parts, codes = names.per_part(component, linked)
+    part, start, count = np.unique(parts, return_index=True, return_counts=True)
+    several = count > 1
+    for c, i, k in zip(
+        part[several].tolist(), start[several].tolist(), count[several].tolist(), strict=True
+    ):
+        if not guarded[c]:
+            listed = sorted(names.values[code] for code in codes[i : i + k].tolist())
             guarded[c] = not all(
-                first_names_compatible(x, y) for i, x in enumerate(listed) for y in listed[i + 1 :]
+                first_names_compatible(x, y) for j, x in enumerate(listed) for y in listed[j + 1 :]
             )
     for x, y in never:
         if component[x] == component[y]:
@@ -233,12 +279,14 @@ def cluster(
     n: int,
     edges: Edges,
     *,
-    limited: Mapping[str, Mapping[int, frozenset[str]]],
+    limited: Mapping[str, RecordValues],
     limits: Mapping[str, int],
-    names: Mapping[int, tuple[str, str]],
+    names: RecordValues,
     never: Iterable[tuple[int, int]] = (),
 ) -> Clustering:
-    """Group ``n`` records (ranks 0..n-1) along ``edges`` under the guards."""
+    """Group ``n`` records (ranks 0..n-1) along ``edges`` under the guards: ``limited``
+    holds the values of each limited identifier, ``names`` each record's first name
+    (as written, nickname-folded)."""
     never = list(never)
     lo, hi = np.minimum(edges.a, edges.b), np.maximum(edges.a, edges.b)
     order = np.lexsort((hi, lo, -edges.score, edges.priority))
@@ -265,8 +313,15 @@ def cluster(
         labels = smallest[component]
     checked = guarded[component[lo]] & (lo != hi)
 
-    # The other parts, link by link.
-    groups = _Groups(n, limited, limits, names, never)
+    # The other parts, link by link (their records' values as Python objects).
+    checking = guarded[component]
+    groups = _Groups(
+        n,
+        {ident: held.sets(checking) for ident, held in limited.items()},
+        limits,
+        names.first(checking),
+        never,
+    )
     refused: dict[str, int] = {}
     find, conflict, union = groups.find, groups.conflict, groups.union
     steps = np.flatnonzero(checked)
@@ -291,7 +346,7 @@ def cluster(
             continue
         union(ra, rb)
         applied.append(pos)
-    in_checked = np.flatnonzero(guarded[component])
+    in_checked = np.flatnonzero(checking)
     labels[in_checked] = [find(i) for i in in_checked.tolist()]
     positions.append(np.array(applied, dtype=np.int64))
     accepted = order[np.sort(np.concatenate(positions))]

@@ -4,7 +4,6 @@ clustering. Pure computation over temp tables; :mod:`identity.apply` writes the 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,7 +15,7 @@ from identity.blocking import (
     mark_shared_identifiers,
     qualified_keys_sql,
 )
-from identity.cluster import Clustering, Edges, cluster
+from identity.cluster import Clustering, Edges, RecordValues, cluster
 from identity.config import ExactRule, IdentityConfig
 from identity.features import build_features
 from identity.paused_gc import paused_gc
@@ -122,6 +121,19 @@ def _localize(con: duckdb.DuckDBPyConnection) -> np.ndarray:
         .column(0)
         .to_numpy()
         .astype(np.int64)
+    )
+
+
+def _record_values(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None
+) -> RecordValues:
+    """The ``(rid, value)`` rows of a query (values not NULL) as :class:`RecordValues`."""
+    table = con.sql(sql, params=params).to_arrow_table()
+    values = table.column(1).combine_chunks().dictionary_encode()
+    return RecordValues(
+        table.column(0).to_numpy().astype(np.int64),
+        values.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+        values.dictionary.to_pylist(),
     )
 
 
@@ -268,26 +280,22 @@ def _resolve(
         evidence.extend([json.dumps({"override": "always_merge"})] * len(always))
     edges = Edges.concat(parts)
 
-    limited: dict[str, dict[int, frozenset[str]]] = defaultdict(dict)
-    limited_idents = [i for i in config.limits if i != "date_of_birth"]
-    if limited_idents:
-        placeholders = ", ".join("?" for _ in limited_idents)
-        for at, ident, held in con.execute(
-            f"SELECT rid, identifier, list(DISTINCT value) FROM id_keys "
-            f"WHERE identifier IN ({placeholders}) GROUP BY ALL",
-            limited_idents,
-        ).fetchall():
-            limited[ident][at] = frozenset(held)
-    if "date_of_birth" in config.limits:
-        for at, dob in con.execute(
-            "SELECT rid, CAST(date_of_birth AS VARCHAR) FROM id_features "
-            "WHERE date_of_birth IS NOT NULL"
-        ).fetchall():
-            limited["date_of_birth"][at] = frozenset((dob,))
-    names = {
-        at: (written, canon)
-        for at, written, canon in con.execute("SELECT rid, written, canon FROM id_names").fetchall()
+    limited = {
+        ident: _record_values(
+            con, "SELECT DISTINCT rid, value FROM id_keys WHERE identifier = ?", [ident]
+        )
+        for ident in config.limits
+        if ident != "date_of_birth"
     }
+    if "date_of_birth" in config.limits:
+        limited["date_of_birth"] = _record_values(
+            con,
+            "SELECT rid, CAST(date_of_birth AS VARCHAR) FROM id_features "
+            "WHERE date_of_birth IS NOT NULL",
+        )
+    # (A name is one value: its two forms joined by a separator no name holds.)
+    names = _record_values(con, "SELECT rid, written || chr(31) || canon FROM id_names")
+    names = RecordValues(names.rids, names.codes, [tuple(v.split("\x1f")) for v in names.values])
     clustering = cluster(
         len(records), edges, limited=limited, limits=config.limits, names=names, never=never
     )

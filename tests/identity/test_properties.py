@@ -298,7 +298,7 @@ def test_clustering_equals_applying_every_link_one_by_one(case: Any) -> None:
     import numpy as np
 
     from identity import cluster as clustering
-    from identity.cluster import Edges, cluster
+    from identity.cluster import Edges, RecordValues, cluster
 
     n, links, ids, first_names, never = case
     edges = Edges(
@@ -316,7 +316,17 @@ def test_clustering_equals_applying_every_link_one_by_one(case: Any) -> None:
     }
     forest_from, clustering.FOREST_FROM = clustering.FOREST_FROM, 0  # (always the shortcut)
     try:
-        got = cluster(n, edges, **guards)
+        got = cluster(
+            n,
+            edges,
+            limited={
+                k: RecordValues.of((r, v) for r, held in per_record.items() for v in held)
+                for k, per_record in guards["limited"].items()
+            },
+            limits=guards["limits"],
+            names=RecordValues.of(guards["names"].items()),
+            never=guards["never"],
+        )
     finally:
         clustering.FOREST_FROM = forest_from
     labels, accepted, refused = _one_by_one(n, edges, **guards)
@@ -324,3 +334,18 @@ def test_clustering_equals_applying_every_link_one_by_one(case: Any) -> None:
     assert same_group(got.labels.tolist()) == same_group(labels)
     assert got.accepted.tolist() == accepted
     assert sum(got.refused.values()) == refused
+
+
+def test_record_values_per_part_with_many_parts_and_values() -> None:
+    """Distinct (part, value) pairs stay exact when parts times values pass 2**31 (scipy
+    numbers components as int32)."""
+    import numpy as np
+
+    from identity.cluster import RecordValues
+
+    held = RecordValues(
+        np.array([0, 1, 2], np.int64), np.array([39_999, 39_999, 5], np.int64), range(40_000)
+    )
+    part = np.array([70_000, 70_000, 3], np.int32)
+    parts, codes = held.per_part(part, np.ones(70_001, bool))
+    assert parts.tolist() == [3, 70_000] and codes.tolist() == [5, 39_999]
