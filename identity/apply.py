@@ -165,10 +165,12 @@ def _apply(
     now = datetime.now(UTC)
     records = resolution.records
     labels = resolution.clustering.labels
-    pid_of = [assignment.group_ids[int(label)] for label in labels]
+    group_labels = np.fromiter(assignment.group_ids, np.int64, len(assignment.group_ids))
+    by_label = np.argsort(group_labels)
+    group_pids = pa.array(list(assignment.group_ids.values()), pa.string())
+    profile_ids = group_pids.take(by_label[np.searchsorted(group_labels, labels, sorter=by_label)])
     sources = pa.array([r[0] for r in records], pa.string())
     record_ids = pa.array([r[1] for r in records], pa.string())
-    profile_ids = pa.array(pid_of, pa.string())
     mapping = pa.table(
         {
             "rid": pa.array(resolution.rids, pa.int64()),
@@ -206,11 +208,13 @@ def _apply(
             "ev_value": pa.array(ev_value, pa.string()),
         }
     )
-    # The link that brought each record in, for the journal's evidence.
+    # The link that brought each record in, for the journal's evidence (of the changes that
+    # name a record: joins and moves).
     via: dict[Key, int] = {}
-    for k, i in enumerate(accepted):
-        via.setdefault(records[b_idx[k]], i)
-        via.setdefault(records[a_idx[k]], i)
+    if any(change.record is not None for change in assignment.changes):
+        for k, i in enumerate(accepted):
+            via.setdefault(records[b_idx[k]], i)
+            via.setdefault(records[a_idx[k]], i)
     journal_rows = []
     for change in assignment.changes:
         rule, evidence, score = None, None, None

@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
+
 __all__ = ["Change", "IdAssignment", "assign_ids", "new_profile_id"]
 
 Key = tuple[str, str]
@@ -80,28 +82,38 @@ def assign_ids(
     incremental run passes only the records it re-clustered (with ``previous`` holding every
     record of their old profiles) and ``is_taken`` to check other ids ever issued.
     """
-    members: dict[int, list[int]] = defaultdict(list)
-    for i, label in enumerate(labels):
-        members[int(label)].append(i)
+    # The groups' records (by numpy: a million records in Python lists cost seconds): group
+    # ``j`` holds ``order[starts[j]:ends[j]]``, its smallest record first.
+    lab = np.asarray(labels, dtype=np.int64)
+    order = np.argsort(lab, kind="stable")
+    starts = np.flatnonzero(np.r_[True, lab[order][1:] != lab[order][:-1]]) if len(lab) else lab
+    ends = np.r_[starts[1:], len(lab)].astype(np.int64)
+    group_labels = lab[order[starts]].tolist()
+    firsts = order[starts].tolist()
+    first = dict(zip(group_labels, firsts, strict=True))
+    size = dict(zip(group_labels, (ends - starts).tolist(), strict=True))
+
+    def members(j: int) -> list[int]:
+        return order[starts[j] : ends[j]].tolist()
+
     # Each record's previous profile id (looked up once; none at all on a first run).
     before_of = [previous.get(key) for key in records] if previous else [None] * len(records)
     old_in_group: dict[int, Counter[str]] = {}
     old_groups: dict[str, Counter[int]] = defaultdict(Counter)
     if previous:
-        for label, idx in members.items():
+        for j, label in enumerate(group_labels):
             counter: Counter[str] = Counter()
-            for i in idx:
+            for i in members(j):
                 pid = before_of[i]
                 if pid is not None:
                     counter[pid] += 1
                     old_groups[pid][label] += 1
             old_in_group[label] = counter
-    first = {label: idx[0] for label, idx in members.items()}
     # Each old id goes to the group holding most of its records.
     claims: dict[int, list[str]] = defaultdict(list)
     home: dict[str, int] = {}
     for pid, groups in old_groups.items():
-        label = min(groups, key=lambda g: (-groups[g], -len(members[g]), first[g]))
+        label = min(groups, key=lambda g: (-groups[g], -size[g], first[g]))
         home[pid] = label
         claims[label].append(pid)
     out = IdAssignment(group_ids={})
@@ -109,7 +121,8 @@ def assign_ids(
     if is_taken is not None:
         taken = _Taken(taken, is_taken)
     epoch = datetime.min
-    for label in sorted(members, key=lambda g: first[g]):
+    for j in np.argsort(firsts).tolist():
+        label = group_labels[j]
         pids = sorted(claims.get(label, []), key=lambda p: (created_at.get(p, epoch), p))
         if pids:
             survivor = pids[0]
@@ -118,7 +131,7 @@ def assign_ids(
                 out.changes.append(Change("merge", survivor, other))
                 out.touched.update((survivor, other))
         else:
-            survivor = new_profile_id(records[first[label]], taken)
+            survivor = new_profile_id(records[firsts[j]], taken)
             taken.add(survivor)
             out.created.append(survivor)
             out.touched.add(survivor)
@@ -132,7 +145,7 @@ def assign_ids(
         out.group_ids[label] = survivor
         if not previous:
             continue
-        for i in members[label]:
+        for i in members(j):
             before = before_of[i]
             if before is None:
                 if pids:
