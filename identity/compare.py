@@ -112,13 +112,20 @@ def first_names_compatible(a: tuple[str, str], b: tuple[str, str]) -> bool:
 
 
 _DIGITS = re.compile(r"\D")
-_NUMBER = re.compile(r"\d+")
 
 
-def _house(street: str) -> str | None:
-    """The house number of a normalized street line (its first number), or None."""
-    found = _NUMBER.search(street)
-    return found.group() if found else None
+def _houses_differ(left: list[str], right: list[str]) -> np.ndarray:
+    """Whether the house numbers (a street line's first number, or none) of each pair of
+    normalized streets differ, over Arrow (the streets are ASCII: RE2's digits are Python's)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def houses(texts: list[str]) -> pa.Array:
+        return pc.struct_field(pc.extract_regex(pa.array(texts, pa.string()), r"(?P<n>\d+)"), [0])
+
+    a, b = houses(left), houses(right)
+    same = pc.if_else(pc.is_null(a), pc.is_null(b), pc.fill_null(pc.equal(a, b), False))
+    return ~same.to_numpy(zero_copy_only=False)
 
 
 @dataclass(frozen=True)
@@ -174,9 +181,7 @@ def similarity(scorer: str, left: list[str], right: list[str]) -> np.ndarray:
         if scorer == "street":
             # Two house numbers make two addresses, however alike the street names (only
             # pairs alike enough to matter are looked at).
-            for i in np.flatnonzero(sim > 0).tolist():
-                if _house(left[i]) != _house(right[i]):
-                    sim[i] = 0.0
+            sim[_houses_differ(left, right)] = 0.0
         return sim
     if scorer == "one_slip":
         # 1 when one letter of the local part was dropped, added, changed or swapped

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from identity import normalize as nz
 from identity.compare import first_names_compatible
 from identity.golden import GOLDEN_RAW
-from identity.junk import is_junk
+from identity.junk import is_junk, junk_id_sql
 
 if TYPE_CHECKING:
     import duckdb
@@ -315,9 +315,7 @@ def build_features(
         con.execute(f"CREATE OR REPLACE TEMP TABLE id_cache AS SELECT * FROM {CACHE_TABLE}")
         cache = "id_cache"
     else:  # values an older normalizer wrote
-        con.execute(
-            f"DELETE FROM {CACHE_TABLE} WHERE kind NOT LIKE 'ext:%' AND kind NOT LIKE '%/v{NORMALIZERS_VERSION}'"
-        )
+        con.execute(f"DELETE FROM {CACHE_TABLE} WHERE kind NOT LIKE '%/v{NORMALIZERS_VERSION}'")
     if not incremental:
         # The live rows in key order, each numbered by its position: DuckDB sorts on every
         # core and stores the sorted rows in order, so a row's rowid is its rank (a numbering
@@ -344,11 +342,11 @@ def build_features(
             f"FROM {numbered}"
         )
         con.execute("DROP TABLE id_rows")
-        _build_keys(con, config, cache, "id_features", "id_keys_base")
+        _build_keys(con, config, "id_features", "id_keys_base")
         build_names(con, cache, features="id_features", keys="id_keys_base", names="id_names")
         return int(con.execute("SELECT count(*) FROM id_features").fetchall()[0][0])
     _build_delta(con, config, cache)
-    _build_keys(con, config, cache, "id_features_delta", "id_keys_delta")
+    _build_keys(con, config, "id_features_delta", "id_keys_delta")
     build_names(
         con, cache, features="id_features_delta", keys="id_keys_delta", names="id_names_delta"
     )
@@ -445,50 +443,14 @@ def _build_delta(con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: 
 
 
 def _build_keys(
-    con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: str, features: str, keys: str
+    con: duckdb.DuckDBPyConnection, config: IdentityConfig, features: str, keys: str
 ) -> None:
     """``keys(rid, identifier, value)``: every email, phone and external id of the records of
-    ``features``, junk removed."""
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {keys} AS
-        SELECT rid, 'email' AS identifier, email AS value FROM {features} WHERE email IS NOT NULL
-        UNION ALL
-        SELECT rid, 'phone', phone FROM {features} WHERE phone IS NOT NULL
-        UNION ALL
-        SELECT rid, k AS identifier, trim(v) AS value FROM (
-            SELECT rid, unnest(map_keys(external_ids)) AS k, unnest(map_values(external_ids)) AS v
-            FROM {features} WHERE external_ids IS NOT NULL)
-        WHERE v IS NOT NULL AND trim(v) <> ''"""
-    )
-    # External ids: placeholders and the project's blocklist never identify anybody. Whether
-    # a value is a placeholder is cached (kind ``ext:<identifier>``), so only new values are
-    # checked in Python.
+    ``features``, junk removed (placeholders and the project's blocklist never identify
+    anybody)."""
     import pyarrow as pa
 
-    unseen = con.execute(
-        f"""SELECT DISTINCT identifier, value FROM {keys} k
-        WHERE identifier NOT IN ('email', 'phone') AND NOT EXISTS (
-            SELECT 1 FROM {cache} n WHERE n.kind = 'ext:' || k.identifier AND n.raw = k.value
-            AND n.region = '')"""
-    ).fetchall()
-    if unseen:
-        con.register(
-            "id_ext_new",
-            pa.table(
-                {
-                    "kind": pa.array([f"ext:{i}" for i, _ in unseen], pa.string()),
-                    "raw": pa.array([v for _, v in unseen], pa.string()),
-                    "region": pa.array([""] * len(unseen), pa.string()),
-                    "value": pa.array(
-                        ["junk" if is_junk(i, v) else "ok" for i, v in unseen], pa.string()
-                    ),
-                }
-            ),
-        )
-        con.execute(f"INSERT INTO {cache} SELECT * FROM id_ext_new")
-        con.unregister("id_ext_new")
-    ext_extra = {k: v for k, v in config.blocklist.items() if k not in KINDS}
-    extra = [(i, v) for i, values in ext_extra.items() for v in values]
+    extra = [(i, v) for i, values in config.blocklist.items() if i not in KINDS for v in values]
     con.register(
         "id_junk",
         pa.table(
@@ -497,11 +459,16 @@ def _build_keys(
         ),
     )
     con.execute(
-        f"""DELETE FROM {keys} WHERE identifier NOT IN ('email', 'phone') AND (
-            EXISTS (SELECT 1 FROM {cache} n WHERE n.kind = 'ext:' || {keys}.identifier
-                    AND n.raw = {keys}.value AND n.region = '' AND n.value = 'junk')
-            OR EXISTS (SELECT 1 FROM id_junk j
-                       WHERE j.identifier = {keys}.identifier AND j.value = {keys}.value))"""
+        f"""CREATE OR REPLACE TEMP TABLE {keys} AS
+        SELECT rid, 'email' AS identifier, email AS value FROM {features} WHERE email IS NOT NULL
+        UNION ALL
+        SELECT rid, 'phone', phone FROM {features} WHERE phone IS NOT NULL
+        UNION ALL
+        SELECT rid, k AS identifier, trim(v) AS value FROM (
+            SELECT rid, unnest(map_keys(external_ids)) AS k, unnest(map_values(external_ids)) AS v
+            FROM {features} WHERE external_ids IS NOT NULL) e
+        WHERE v IS NOT NULL AND NOT {junk_id_sql("v")} AND NOT EXISTS (
+            SELECT 1 FROM id_junk j WHERE j.identifier = e.k AND j.value = trim(e.v))"""
     )
     con.unregister("id_junk")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_junk"]
+__all__ = ["is_junk", "junk_id_sql"]
 
 _JUNK_EMAIL_LOCALS = {
     "test", "testing", "none", "noemail", "no-email", "no_email", "nomail", "na", "n.a", "null",
@@ -54,8 +54,16 @@ def is_junk(kind: str, value: str | None, extra: frozenset[str] = frozenset()) -
         return value in _JUNK_NAMES
     if kind == "date_of_birth":
         return value in _JUNK_DOBS
-    text = value.strip().lower()
-    return (
-        text in {"", "0", "-1", "null", "none", "n/a", "na", "unknown", "test"}
-        or len(set(text)) == 1
-    )
+    text = value.strip(" ").lower()
+    return text in _JUNK_IDS or len(set(text)) == 1
+
+
+_JUNK_IDS = {"", "0", "-1", "null", "none", "n/a", "na", "unknown", "test"}
+
+
+def junk_id_sql(value: str) -> str:
+    """SQL saying whether the external id ``value`` (an SQL expression) is a placeholder:
+    :func:`is_junk`'s rule for external ids, run by DuckDB over every id at once."""
+    text = f"lower(trim({value}))"
+    listed = ", ".join(f"'{v}'" for v in sorted(_JUNK_IDS))
+    return f"({text} IN ({listed}) OR replace({text}, substr({text}, 1, 1), '') = '')"

@@ -255,10 +255,11 @@ def test_streets_with_two_house_numbers_differ() -> None:
 
     sim = similarity(
         "street",
-        ["174 washington rd", "12 oak st", "oak st"],
-        ["1451 washington rd", "12 oak street", "oak st"],
+        ["174 washington rd", "12 oak st", "oak st", "oak st", "7b elm rd apt 2"],
+        ["1451 washington rd", "12 oak street", "oak st", "12 oak st", "7 elm rd apt 3"],
     )
     assert sim[0] == 0.0 and sim[1] > 0.8 and sim[2] == 1.0
+    assert sim[3] == 0.0 and sim[4] > 0.8  # a number against none; the first number counts
 
 
 def test_two_different_emails_weigh_nothing() -> None:
@@ -285,3 +286,20 @@ def test_learned_nanp_prefixes_give_the_same_numbers_as_libphonenumber() -> None
     nz.learn_nanp_prefixes(prefixes)
     assert [nz.normalize_phone(r, "US") for r in raw] == checked
     assert set(nz._NANP_VALID) == prefixes | {"999123"}  # the invalid one was checked
+
+
+@given(st.text(alphabet="0 1-aAnN/ulTtés", max_size=6))
+def test_junk_external_ids_are_the_same_in_python_and_in_sql(value: str) -> None:
+    import duckdb
+
+    from identity.junk import is_junk, junk_id_sql
+
+    (in_sql,) = duckdb.sql(f"SELECT {junk_id_sql('$v')}", params={"v": value}).fetchall()[0]
+    assert in_sql == is_junk("shopify_customer_id", value)
+
+
+@given(st.text(alphabet="0123456789", min_size=10, max_size=10))
+def test_the_nanp_check_agrees_with_parsing(digits: str) -> None:
+    from identity import normalize as nz
+
+    assert nz._nanp_valid(digits) == (nz._phone("+1" + digits, "US") is not None)
