@@ -188,6 +188,38 @@ def _nanp_valid(digits: str) -> bool:
     return bool(phonenumbers.is_valid_number(number))
 
 
+def _international(text: str) -> str | None | bool:
+    """Fast path for numbers plainly written with their country code (``+44 7400 123456``,
+    as shops export them): libphonenumber's check on the number its parser would build, when
+    that build is plain (no national prefix or leading zero after the country code). Returns
+    False when the fast path does not apply."""
+    if not text.startswith("+") or not _PLAIN_PHONE.match(text):
+        return False
+    import phonenumbers
+    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
+
+    digits = re.sub(r"\D", "", text)
+    for size in (1, 2, 3):
+        code = int(digits[:size] or 0)
+        if digits[:1] != "0" and code in COUNTRY_CODE_TO_REGION_CODE:
+            break
+    else:
+        return False
+    national = digits[size:]
+    regions = COUNTRY_CODE_TO_REGION_CODE[code]
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, regions[0])
+    prefix = metadata.national_prefix_for_parsing if metadata else None
+    if (
+        metadata is None
+        or not 2 <= len(national) <= 17
+        or national.startswith("0")
+        or (prefix and re.match(prefix, national))
+    ):
+        return False
+    number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+    return f"+{code}{national}" if phonenumbers.is_valid_number(number) else None
+
+
 def learn_nanp_prefixes(prefixes: Iterable[str]) -> None:
     """Note NPA-NXX prefixes (six digits) seen in valid North American numbers as valid, so
     that numbers under them skip libphonenumber's check (a process normalizing a few
@@ -210,6 +242,8 @@ def normalize_phone(value: str | None, region: str | None = None) -> str | None:
         text = "+" + text[2:]
     code = (normalize_country(region) if region else None) or DEFAULT_REGION
     fast = _nanp(text, code.upper())
+    if fast is False:
+        fast = _international(text)
     if fast is not False:
         return fast  # type: ignore[return-value]
     return _phone(text, code.upper())

@@ -303,3 +303,30 @@ def test_the_nanp_check_agrees_with_parsing(digits: str) -> None:
     from identity import normalize as nz
 
     assert nz._nanp_valid(digits) == (nz._phone("+1" + digits, "US") is not None)
+
+
+@given(
+    st.sampled_from(["1", "7", "33", "39", "44", "49", "52", "54", "55", "61", "81", "86", "353",
+                     "358", "972", "999", "0"]),
+    st.text(alphabet="0123456789 -", min_size=2, max_size=16),
+)  # fmt: skip
+def test_numbers_written_with_their_country_code_read_as_libphonenumber_reads_them(
+    code: str, rest: str
+) -> None:
+    from identity import normalize as nz
+
+    text = f"+{code} {rest}"
+    fast = nz._international(text)
+    if fast is not False:
+        assert fast == nz._phone(text, "US")
+
+
+def test_the_international_fast_path_covers_plain_numbers_only() -> None:
+    from identity import normalize as nz
+
+    assert nz._international("+44 7400 123456") == nz._phone("+447400123456", "US") is not None
+    assert nz._international("+49 1602 7753678") == "+4916027753678"
+    assert nz._international("+44 (0) 20 7946 0000") is False  # a national prefix: parsed
+    assert nz._international("+39 06 6988 1234") is False  # Italy's leading zero: parsed
+    assert nz._international("07400 123456") is False  # national format: parsed
+    assert nz.normalize_phone("+44 (0) 20 7946 0018", "US") == "+442079460018"
