@@ -806,7 +806,8 @@ def main(argv: list[str] | None = None) -> None:
               f"{k.get('namesakes', 0):,}, nameless record {k.get('nameless', 0):,}")  # fmt: skip
     print(
         "\nseconds: features = normalizing the records into match keys (cdp: every field, on\n"
-        "  every core; Splink: its seven fields, by cdp's normalizers on one core); matching =\n"
+        "  every core; Splink: its seven fields, by cdp's normalizers record by record on one\n"
+        "  core: not comparable); matching =\n"
         "  blocking, scoring (Splink: training too) and clustering; the whole run of cdp also\n"
         "  plans stable ids and writes profiles, golden records, the journal and its state"
     )
