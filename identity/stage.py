@@ -13,6 +13,8 @@ a full resolution scored with those same parameters would.
 
 from __future__ import annotations
 
+import time
+
 from cdp.run import StageContext, StageResult
 
 __all__ = ["run"]
@@ -39,7 +41,9 @@ def run(ctx: StageContext) -> StageResult:
         ensure_tables(con)
         with ctx.progress.task("identity: resolving records", total=None):
             resolution = resolve(con, config, full_refresh=ctx.full_refresh)
+        started = time.perf_counter()
         outcome = apply_resolution(con, config, resolution, ctx.run_id)
+        resolution.stats["writing_seconds"] = round(time.perf_counter() - started, 3)
     c = outcome.counts
     verb = "would" if ctx.plan else ""
     prefix = f"identity (plan): {verb} " if ctx.plan else "identity: "
@@ -65,6 +69,15 @@ def run(ctx: StageContext) -> StageResult:
         ctx.echo(
             f"identity: {resolution.stats['shared_identifiers']} shared emails/phones act only with a matching first name"
         )
+    steps = {"normalizing": "features", "matching": "matching", "writing": "writing"}
+    ctx.echo(
+        "identity: "
+        + ", ".join(
+            f"{label} {resolution.stats[f'{key}_seconds']:.1f}s"
+            for label, key in steps.items()
+            if f"{key}_seconds" in resolution.stats
+        )
+    )
     if ctx.plan:
         for action in ("merge", "split", "move", "new"):
             for line in outcome.samples.get(action, [])[:3]:

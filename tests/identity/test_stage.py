@@ -58,6 +58,7 @@ def test_sync_show_explain_and_correct(tmp_path: Path) -> None:
     code, out = _cdp(project, "sync", "--only", "identity")
     assert code == 0, out
     assert "4 records -> 2 profiles; 2 new profiles" in out
+    assert "identity: normalizing " in out and " matching " in out and " writing " in out
 
     code, out = _cdp(project, "profiles", "show", "ANN@example.com")
     assert code == 0, out
