@@ -22,6 +22,8 @@ _JUNK_NAMES = {
     "anonymous", "anon", "user", "no name", "noname", "x", "xx", "xxx", "asdf", "sample",
     "dummy", "fake", "not provided", "not given", "refused",
 }  # fmt: skip
+#: Placeholders of any other identifier (external ids such as a Shopify customer id).
+_JUNK_IDS = {"", "0", "-1", "null", "none", "n/a", "na", "unknown", "test"}
 _JUNK_DOBS = {"1900-01-01", "1901-01-01", "1970-01-01", "1111-11-11"}
 
 
@@ -56,9 +58,6 @@ def is_junk(kind: str, value: str | None, extra: frozenset[str] = frozenset()) -
         return value in _JUNK_DOBS
     text = value.strip(" ").lower()
     return text in _JUNK_IDS or len(set(text)) == 1
-
-
-_JUNK_IDS = {"", "0", "-1", "null", "none", "n/a", "na", "unknown", "test"}
 
 
 def junk_id_sql(value: str) -> str:

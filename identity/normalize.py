@@ -173,17 +173,17 @@ def _nanp(text: str, region: str) -> str | None | bool:
     prefix = digits[:6]
     valid = _NANP_VALID.get(prefix)
     if valid is None:
-        valid = _NANP_VALID[prefix] = _nanp_valid(digits)
+        valid = _NANP_VALID[prefix] = _is_valid(1, digits)
     return "+1" + digits if valid else None
 
 
-def _nanp_valid(digits: str) -> bool:
-    """Whether ``+1`` and the ten ``digits`` is a valid number: libphonenumber's check on the
-    number as its parser would build it (parsing costs twice the check)."""
+def _is_valid(code: int, national: str) -> bool:
+    """Whether the number of country ``code`` and ``national`` digits is valid: libphonenumber's
+    check on the number as its parser would build it (parsing costs twice the check)."""
     import phonenumbers
 
-    number = phonenumbers.PhoneNumber(country_code=1, national_number=int(digits))
-    if digits.startswith("0"):
+    number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+    if national.startswith("0"):
         number.italian_leading_zero = True
     return bool(phonenumbers.is_valid_number(number))
 
@@ -195,7 +195,6 @@ def _international(text: str) -> str | None | bool:
     False when the fast path does not apply."""
     if not text.startswith("+") or not _PLAIN_PHONE.match(text):
         return False
-    import phonenumbers
     from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
 
     digits = re.sub(r"\D", "", text)
@@ -216,8 +215,7 @@ def _international(text: str) -> str | None | bool:
         or (prefix and re.match(prefix, national))
     ):
         return False
-    number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
-    return f"+{code}{national}" if phonenumbers.is_valid_number(number) else None
+    return f"+{code}{national}" if _is_valid(code, national) else None
 
 
 def learn_nanp_prefixes(prefixes: Iterable[str]) -> None:

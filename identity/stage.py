@@ -43,7 +43,7 @@ def run(ctx: StageContext) -> StageResult:
             resolution = resolve(con, config, full_refresh=ctx.full_refresh)
         started = time.perf_counter()
         outcome = apply_resolution(con, config, resolution, ctx.run_id)
-        resolution.stats["writing_seconds"] = round(time.perf_counter() - started, 3)
+        writing = time.perf_counter() - started
     c = outcome.counts
     verb = "would" if ctx.plan else ""
     prefix = f"identity (plan): {verb} " if ctx.plan else "identity: "
@@ -69,14 +69,11 @@ def run(ctx: StageContext) -> StageResult:
         ctx.echo(
             f"identity: {resolution.stats['shared_identifiers']} shared emails/phones act only with a matching first name"
         )
-    steps = {"normalizing": "features", "matching": "matching", "writing": "writing"}
+    took = resolution.stats
     ctx.echo(
-        "identity: "
-        + ", ".join(
-            f"{label} {resolution.stats[f'{key}_seconds']:.1f}s"
-            for label, key in steps.items()
-            if f"{key}_seconds" in resolution.stats
-        )
+        f"identity: normalizing {took['features_seconds']:.1f}s, "
+        f"matching {took['matching_seconds']:.1f}s"
+        + ("" if ctx.plan else f", writing {writing:.1f}s")
     )
     if ctx.plan:
         for action in ("merge", "split", "move", "new"):

@@ -302,7 +302,7 @@ def test_junk_external_ids_are_the_same_in_python_and_in_sql(value: str) -> None
 def test_the_nanp_check_agrees_with_parsing(digits: str) -> None:
     from identity import normalize as nz
 
-    assert nz._nanp_valid(digits) == (nz._phone("+1" + digits, "US") is not None)
+    assert nz._is_valid(1, digits) == (nz._phone("+1" + digits, "US") is not None)
 
 
 @given(
