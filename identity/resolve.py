@@ -101,8 +101,8 @@ def _localize(con: duckdb.DuckDBPyConnection) -> np.ndarray:
     )
     local = {
         # (what a resolution reads of them: the golden records read the rest from staging)
-        "id_features": "SELECT s.pos AS rid, f.* EXCLUDE (rid, profile_id, external_ids, fp, "
-        "updated_at, created_at) FROM identity.record_features f",
+        "id_features": "SELECT s.pos AS rid, f.* EXCLUDE (rid, profile_id, profile_hash, "
+        "external_ids, fp, updated_at, created_at) FROM identity.record_features f",
         "id_keys": "SELECT s.pos AS rid, f.identifier, f.value FROM ("
         + qualified_keys_sql(
             "(SELECT * FROM identity.record_keys WHERE rid IN (SELECT rid FROM id_scope))",

@@ -38,11 +38,6 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 def _seed(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE id_changed AS SELECT rid FROM id_changed_keys")
-    # Every live record with its previous profile (if any).
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW id_old AS "
-        "SELECT rid, profile_id FROM identity.record_features WHERE profile_id IS NOT NULL"
-    )
     # (Old values: those changed and deleted records held.)
     con.execute(
         """CREATE OR REPLACE TEMP TABLE id_seed_values AS
@@ -56,7 +51,8 @@ def _seed(con: duckdb.DuckDBPyConnection) -> None:
             WHERE email IN (SELECT email FROM id_seed_values WHERE email IS NOT NULL)
         UNION ALL SELECT rid FROM identity.record_features
             WHERE phone IN (SELECT phone FROM id_seed_values WHERE phone IS NOT NULL)
-        UNION ALL SELECT rid FROM id_old WHERE profile_id IN (SELECT profile_id FROM id_gone)"""
+        UNION ALL SELECT rid FROM identity.record_features WHERE profile_hash IN (
+            SELECT hash(profile_id) FROM id_gone WHERE profile_id IS NOT NULL)"""
     )
     con.execute("CREATE OR REPLACE TEMP TABLE id_scope (rid BIGINT)")
     _next_frontier(con)
@@ -70,8 +66,9 @@ def _next_frontier(con: duckdb.DuckDBPyConnection) -> None:
         """CREATE OR REPLACE TEMP TABLE id_frontier AS
         WITH n AS (SELECT DISTINCT rid FROM id_next)
         SELECT rid FROM n
-        UNION SELECT rid FROM id_old WHERE profile_id IN (
-            SELECT profile_id FROM id_old SEMI JOIN n USING (rid))
+        UNION SELECT rid FROM identity.record_features WHERE profile_hash IN (
+            SELECT profile_hash FROM identity.record_features SEMI JOIN n USING (rid)
+            WHERE profile_hash IS NOT NULL)
         EXCEPT SELECT rid FROM id_scope"""
     )
 
@@ -145,19 +142,21 @@ def compute_scope(
     while _count(con, "id_frontier"):
         rounds += 1
         con.execute("INSERT INTO id_scope SELECT rid FROM id_frontier")
+        # (Records holding the frontier's identifiers: found by their hashes, which may
+        # bring in a record holding another value of the same hash, never leave one out.)
         con.execute(
             """CREATE OR REPLACE TEMP TABLE id_next AS
-            SELECT k2.rid FROM identity.record_keys k1 JOIN identity.record_keys k2
-                ON k1.identifier = k2.identifier AND k1.value = k2.value
-            WHERE k1.rid IN (SELECT rid FROM id_frontier) AND NOT EXISTS (
-                SELECT 1 FROM id_shared s WHERE s.identifier = k1.identifier AND s.value = k1.value)
+            WITH k1 AS (
+                SELECT k.rid, k.key_hash, s.value IS NOT NULL AS shared FROM identity.record_keys k
+                LEFT JOIN id_shared s ON s.identifier = k.identifier AND s.value = k.value
+                WHERE k.rid IN (SELECT rid FROM id_frontier))
+            SELECT k2.rid FROM k1 JOIN identity.record_keys k2 USING (key_hash)
+            WHERE NOT k1.shared
             UNION ALL
-            SELECT k2.rid FROM identity.record_keys k1
-            SEMI JOIN id_shared s ON s.identifier = k1.identifier AND s.value = k1.value
-            JOIN identity.record_names n1 ON n1.rid = k1.rid
-            JOIN identity.record_keys k2 ON k1.identifier = k2.identifier AND k1.value = k2.value
+            SELECT k2.rid FROM k1 JOIN identity.record_names n1 ON n1.rid = k1.rid
+            JOIN identity.record_keys k2 USING (key_hash)
             JOIN identity.record_names n2 ON n2.rid = k2.rid AND n2.canon = n1.canon
-            WHERE k1.rid IN (SELECT rid FROM id_frontier)
+            WHERE k1.shared
             UNION ALL
             SELECT f2.rid FROM identity.overrides o
             JOIN identity.record_features f1 ON f1.source = o.source_a AND f1.record_id = o.record_id_a

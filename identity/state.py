@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from identity.blocking import SHARED_DDL
-from identity.features import FEATURES_DDL, KEPT_DDL
+from identity.features import FEATURES_DDL, KEPT_DDL, KEY_HASH, PROFILE_HASH
 
 if TYPE_CHECKING:
     import duckdb
@@ -67,13 +67,17 @@ class RunMode:
 #: Bumped whenever a change of the resolver itself (its guards, comparisons or clustering) can
 #: change which records link, or what a run keeps for the next changes shape: the first run
 #: of a new version is a full one, so every profile is resolved by the same rules, not only
-#: those new records reach. (3: kept identifiers and names.)
-RESOLVER_VERSION = 3
+#: those new records reach. (3: kept identifiers and names; 4: their hashes.)
+RESOLVER_VERSION = 4
 
 
 def config_hash(config: IdentityConfig) -> str:
-    """A fingerprint of the identity config and the resolver version it runs under."""
-    text = f"{RESOLVER_VERSION}\x1f{config.model_dump_json()}"
+    """A fingerprint of the identity config and the resolver version it runs under, with
+    DuckDB's version: the kept rows hold DuckDB's hashes, which a new DuckDB may compute
+    differently, so its first run is a full one."""
+    import duckdb
+
+    text = f"{RESOLVER_VERSION}\x1f{duckdb.__version__}\x1f{config.model_dump_json()}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
@@ -106,7 +110,7 @@ def decide_mode(
     if not state:
         return RunMode(True, "first run", None)
     if state[0][0] != config_hash(config):
-        return RunMode(True, "identity config or resolver version changed", None)
+        return RunMode(True, "identity config, resolver or DuckDB version changed", None)
     if state[0][1] != overrides_hash(con):
         return RunMode(True, "overrides changed", None)
     probabilistic = {r.name for r in config.rules if r.kind == "probabilistic"}
@@ -130,12 +134,16 @@ def save_state(
     if full:
         con.execute("DELETE FROM identity.record_features")
         con.execute(
-            "INSERT INTO identity.record_features BY NAME "
-            "SELECT f.*, m.profile_id FROM id_features f JOIN id_mapping m USING (rid)"
+            "INSERT INTO identity.record_features BY NAME SELECT *, "
+            f"{PROFILE_HASH} FROM (SELECT f.*, m.profile_id FROM id_features f "
+            "JOIN id_mapping m USING (rid))"
         )
-        for kept, table in (("record_keys", "id_keys_base"), ("record_names", "id_names")):
+        for kept, select in (
+            ("record_keys", f"SELECT *, {KEY_HASH} FROM id_keys_base"),
+            ("record_names", "SELECT * FROM id_names"),
+        ):
             con.execute(f"DELETE FROM identity.{kept}")
-            con.execute(f"INSERT INTO identity.{kept} BY NAME SELECT * FROM {table}")
+            con.execute(f"INSERT INTO identity.{kept} BY NAME {select}")
     else:
         # The resolver put the changed rows in place; records whose profile changed get a
         # new row (an UPDATE of a few rows spread over the table made the checkpoint after
@@ -143,7 +151,8 @@ def save_state(
         # (``id_scope_rank``) hold the profiles the records had.
         con.execute(
             """CREATE OR REPLACE TEMP TABLE id_moved AS
-            SELECT f.* REPLACE (m.profile_id AS profile_id) FROM identity.record_features f
+            SELECT f.* REPLACE (m.profile_id AS profile_id, hash(m.profile_id) AS profile_hash)
+            FROM identity.record_features f
             JOIN (SELECT m.rid, m.profile_id FROM id_mapping m JOIN id_scope_rank s USING (rid)
                   WHERE s.profile_id IS DISTINCT FROM m.profile_id) m
             ON f.rid = m.rid"""
