@@ -95,7 +95,6 @@ class ProbabilisticRule(_Model):
             ["first_name", "date_of_birth"],
             ["last_name", "date_of_birth"],
             ["first_name", "street"],
-            ["email_local"],
         ]
     )
     compare: list[str] = Field(default_factory=lambda: list(FUZZY_FIELDS))
