@@ -65,12 +65,12 @@ def _previous(
     return prev, created
 
 
-def _is_taken(con: duckdb.DuckDBPyConnection, records: list[Key]) -> Callable[[str], bool]:
-    """Whether an id was ever issued: the id each record would give a new group is looked up
-    in one query; any other (a salted retry) one by one."""
+def _is_taken(con: duckdb.DuckDBPyConnection, firsts: list[Key]) -> Callable[[str], bool]:
+    """Whether an id was ever issued: the id each group's first record would give it is
+    looked up in one query; any other (a salted retry) one by one."""
     import pyarrow as pa
 
-    candidates = [new_profile_id(key) for key in records]
+    candidates = [new_profile_id(key) for key in firsts]
     con.register("id_candidate_ids", pa.table({"profile_id": pa.array(candidates, pa.string())}))
     hits = {
         pid
@@ -100,15 +100,14 @@ def _is_taken(con: duckdb.DuckDBPyConnection, records: list[Key]) -> Callable[[s
 
 def plan_resolution(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> Outcome:
     prev, created = _previous(con, resolution.full)
-    labels = resolution.clustering.labels.tolist()
-    assignment = assign_ids(
-        resolution.records,
-        labels,
-        prev,
-        created,
-        is_taken=None if resolution.full else _is_taken(con, resolution.records),
-    )
-    profiles = len(set(labels))
+    labels = resolution.clustering.labels
+    is_taken = None
+    if not resolution.full:
+        # (Records are in rank order: a group's first record is its first position.)
+        firsts = np.unique(labels, return_index=True)[1].tolist()
+        is_taken = _is_taken(con, [resolution.records[i] for i in firsts])
+    assignment = assign_ids(resolution.records, labels.tolist(), prev, created, is_taken=is_taken)
+    profiles = len(np.unique(labels))
     if not resolution.full:
         # (one golden record per profile, written with it: a narrower count than the records')
         outside = con.execute(
