@@ -19,6 +19,7 @@ import sqlglot
 from sqlglot import exp
 
 from identity.compare import first_names_compatible
+from identity.config import FUZZY_FIELDS
 
 if TYPE_CHECKING:
     import duckdb
@@ -26,8 +27,10 @@ if TYPE_CHECKING:
     from identity.config import IdentityConfig
 
 __all__ = [
+    "BLOCKABLE",
     "MAX_BLOCK",
     "block_columns",
+    "cap_crossings_sql",
     "candidate_pairs_sql",
     "exact_edges",
     "mark_shared_identifiers",
@@ -157,6 +160,32 @@ def block_columns(fields: Sequence[str]) -> list[str]:
     return [_BLOCK_COLUMN.get(f, f) for f in fields]
 
 
+#: Every feature column a blocking key can read.
+BLOCKABLE = block_columns(FUZZY_FIELDS)
+
+
+def cap_crossings_sql(fields: Sequence[str], features: str, added: str, removed: str) -> str:
+    """The ``rid`` of the records of ``features`` in the blocks of one key whose size crossed
+    the cap (:data:`MAX_BLOCK`) when the rows of ``added`` came into ``features`` and those of
+    ``removed`` left it: a block growing past it no longer pairs its records, one shrinking
+    under it pairs them, though nothing else about them changed."""
+    cols = block_columns(fields)
+    complete = _complete(cols).sql(dialect="duckdb")
+    key = ", ".join(cols)
+    return f"""WITH touched AS (
+            SELECT {key}, sum(n) AS grew FROM (
+                SELECT {key}, 1 AS n FROM {added} WHERE {complete}
+                UNION ALL SELECT {key}, -1 FROM {removed} WHERE {complete})
+            GROUP BY ALL),
+        sized AS (
+            SELECT {key}, count(*) AS size FROM {features} SEMI JOIN touched USING ({key})
+            GROUP BY ALL)
+        SELECT f.rid FROM {features} f SEMI JOIN (
+            SELECT {key} FROM touched LEFT JOIN sized USING ({key})
+            WHERE (coalesce(size, 0) <= {MAX_BLOCK}) <> (coalesce(size, 0) - grew <= {MAX_BLOCK})
+        ) x USING ({key})"""
+
+
 def _complete(cols: list[str]) -> exp.Condition:
     """A record has a blocking key only when every column of it is filled (the same test
     for a full run's blocks and an incremental run's)."""
@@ -168,13 +197,13 @@ def frontier_pairs_sql(fields: Sequence[str], features: str, frontier: str) -> s
     ``frontier`` (its ``rid`` and key columns): only the blocks the frontier's key values
     name are read from ``features``, and they are whole there, so the cap on a block's size
     holds as over every record."""
-    return _frontier_pairs_sql(tuple(fields), features, frontier)
+    return _frontier_pairs_sql(tuple(fields), features, frontier, MAX_BLOCK)
 
 
 # (An incremental run asks for the same statements in every scope round: sqlglot builds
 # each once.)
 @lru_cache(maxsize=256)
-def _frontier_pairs_sql(fields: tuple[str, ...], features: str, frontier: str) -> str:
+def _frontier_pairs_sql(fields: tuple[str, ...], features: str, frontier: str, cap: int) -> str:
     cols = block_columns(fields)
     keys = sqlglot.select(*cols).from_(frontier).where(_complete(cols)).distinct()
     members = (
@@ -191,7 +220,7 @@ def _frontier_pairs_sql(fields: tuple[str, ...], features: str, frontier: str) -
                     this=exp.Count(this=exp.Star()),
                     partition_by=[exp.column(c, "f") for c in cols],
                 ),
-                expression=exp.Literal.number(MAX_BLOCK),
+                expression=exp.Literal.number(cap),
             )
         )
     )

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from identity import normalize as nz
+from identity.blocking import BLOCKABLE
 from identity.compare import first_names_compatible
 from identity.golden import GOLDEN_RAW
 from identity.junk import is_junk, junk_id_sql
@@ -377,8 +378,8 @@ def _build_delta(con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: 
     and with the profile they had (``profile_id``, None for new records);
     ``id_changed_keys(source, record_id, rid, profile_id)`` of those;
     ``id_gone(source, record_id, profile_id)`` of the kept records no longer live;
-    ``id_dirty(rid, email, phone)``: the kept rows that no longer hold (changed and deleted
-    records), with the email and phone they held."""
+    ``id_dirty(rid, email, phone, ...)``: the kept rows that no longer hold (changed and
+    deleted records), with the values they held that identify or block (``BLOCKABLE``)."""
     # A row's fingerprint hashes the whole row, its key included, so a live row whose
     # fingerprint a kept row has is that record as last resolved. One outer join on the
     # fingerprints alone (no strings to hash) finds the rows on one side only: new records,
@@ -403,7 +404,8 @@ def _build_delta(con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: 
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE id_delta AS
-        SELECT k.source, k.record_id, s.rid, l.fp IS NULL AS gone, s.email, s.phone, s.profile_id
+        SELECT k.source, k.record_id, s.rid, l.fp IS NULL AS gone, s.profile_id,
+            {", ".join(f"s.{c}" for c in BLOCKABLE)}
         FROM id_delta_keys k
         LEFT JOIN {FEATURES_TABLE} s USING (source, record_id)
         LEFT JOIN id_latest l USING (source, record_id)
@@ -424,8 +426,8 @@ def _build_delta(con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: 
         "SELECT source, record_id, profile_id FROM id_delta WHERE gone"
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE id_dirty AS "
-        "SELECT rid, email, phone FROM id_delta WHERE rid IS NOT NULL"
+        f"CREATE OR REPLACE TEMP TABLE id_dirty AS SELECT rid, {', '.join(BLOCKABLE)} "
+        "FROM id_delta WHERE rid IS NOT NULL"
     )
     con.execute("DROP TABLE id_delta")
     con.execute(

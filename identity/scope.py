@@ -3,8 +3,9 @@ reach.
 
 Seeds: changed records (new, or a different staging row than last resolved), every record
 sharing an email or phone with a changed or deleted record (old or new value: a value's
-"shared by a household" status may have flipped), and the records of the profiles of all
-of those. Then, until nothing is added, the scope grows by every record that
+"shared by a household" status may have flipped), every record of a block whose size the
+changes took across the cap (its pairs came or went), and the records of the profiles of
+all of those. Then, until nothing is added, the scope grows by every record that
 
 * shares an identifier with a record in it (an exact link),
 * is a candidate pair of one whose match passes a fuzzy or probabilistic rule (scored with
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from identity.blocking import block_columns, frontier_pairs_sql
+from identity.blocking import block_columns, cap_crossings_sql, frontier_pairs_sql
 from identity.config import ExactRule
 from identity.scoring import FeatureArrays, ScoredEdges, score_rule
 
@@ -36,7 +37,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
 
-def _seed(con: duckdb.DuckDBPyConnection) -> None:
+def _seed(con: duckdb.DuckDBPyConnection, config: IdentityConfig) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE id_changed AS SELECT rid FROM id_changed_keys")
     # (Old values: those changed and deleted records held.)
     con.execute(
@@ -54,6 +55,18 @@ def _seed(con: duckdb.DuckDBPyConnection) -> None:
         UNION ALL SELECT rid FROM identity.record_features WHERE profile_hash IN (
             SELECT hash(profile_id) FROM id_gone WHERE profile_id IS NOT NULL)"""
     )
+    # (Blocks whose size crossed the cap: their records' pairs came or went.)
+    keys = {
+        tuple(fields)
+        for rule in config.rules
+        if not isinstance(rule, ExactRule)
+        for fields in rule.block_on
+    }
+    for fields in sorted(keys):
+        con.execute(
+            "INSERT INTO id_next "
+            + cap_crossings_sql(fields, "identity.record_features", "id_features_delta", "id_dirty")
+        )
     con.execute("CREATE OR REPLACE TEMP TABLE id_scope (rid BIGINT)")
     _next_frontier(con)
 
@@ -135,7 +148,7 @@ def compute_scope(
     or probabilistic rule (by number), the links it scored on the way: every candidate pair
     with a record in the scope was scored in the round that record entered it, so these
     are all the rule's links inside the scope (kept numbers ``rid``; a pair may repeat)."""
-    _seed(con)
+    _seed(con, config)
     changed, gone = _count(con, "id_changed"), _count(con, "id_gone")
     rounds = 0
     found: dict[int, list[ScoredEdges]] = {}

@@ -230,3 +230,47 @@ def test_a_changed_record_refreshes_its_profiles_golden_record_only(
     assert {p: t for p, t in after.items() if p != pid} == {
         p: t for p, t in golden.items() if p != pid
     }
+
+
+def _hand_set() -> IdentityConfig:
+    from identity.config import DEFAULT_RULES, FuzzyRule
+
+    rules = [r for r in DEFAULT_RULES if r.kind == "exact"]
+    rules.append(FuzzyRule(kind="fuzzy", name="names_and_address"))
+    return IdentityConfig(rules=rules)
+
+
+@pytest.mark.parametrize("change", ["grows", "shrinks"])
+def test_a_block_crossing_its_size_cap_is_resolved_again(
+    warehouse: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """A record joining a block at its size cap ends the links of the others in it (a full run
+    no longer pairs them), and one leaving a block over the cap lets the others pair: both
+    reach records no identifier connects to the changed one."""
+    from identity import blocking
+    from identity.state import load_params
+
+    monkeypatch.setattr(blocking, "MAX_BLOCK", 2)
+    config = _hand_set()
+    lee = {"last_name": "Lee", "postcode": "94105", "street": "1 Oak Street"}
+    pair = [
+        rec("shop", "a", first_name="Robert", email="rob@example.com", **lee),
+        rec("crm", "b", first_name="Robert", email="robert.lee@example.org", **lee),
+    ]
+    third = rec("email", "c", first_name="Anna", email="anna@example.net", **lee)
+    insert(warehouse, pair + ([third] if change == "shrinks" else []))
+    ensure_tables(warehouse)
+    apply_resolution(warehouse, config, resolve(warehouse, config), "r1")
+    if change == "grows":
+        insert(warehouse, [third])
+    else:
+        insert(warehouse, [{**third, "deleted": True}])
+    resolution = resolve(warehouse, config)
+    assert not resolution.full
+    apply_resolution(warehouse, config, resolution, "r2")
+    incremental = _profiles(warehouse)
+    full = resolve(warehouse, config, params=load_params(warehouse))
+    apply_resolution(warehouse, config, full, "r3")
+    assert _profiles(warehouse) == incremental
+    linked = incremental["shop:a"] == incremental["crm:b"]
+    assert linked == (change == "shrinks")
