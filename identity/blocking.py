@@ -239,7 +239,7 @@ def _frontier_pairs_sql(fields: tuple[str, ...], features: str, frontier: str, c
     )
 
 
-def _block(fields: list[str]) -> exp.Select:
+def _block(fields: Sequence[str]) -> exp.Select:
     cols = block_columns(fields)
     return (
         sqlglot.select("rid", *cols)
@@ -258,7 +258,7 @@ def _block(fields: list[str]) -> exp.Select:
     )
 
 
-def _block_query(fields: list[str]) -> exp.Select:
+def _block_query(fields: Sequence[str]) -> exp.Select:
     cols = block_columns(fields)
     block = _block(fields)
     on = exp.and_(
@@ -272,7 +272,7 @@ def _block_query(fields: list[str]) -> exp.Select:
     )
 
 
-def candidate_pairs_sql(block_on: list[list[str]]) -> str:
+def candidate_pairs_sql(block_on: Sequence[Sequence[str]]) -> str:
     """One DuckDB query returning the distinct candidate pairs ``(a, b)``, a < b, of
     ``id_features``."""
     queries = [_block_query(fields) for fields in block_on]

@@ -23,13 +23,14 @@ limit forces a choice).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "DEFAULT_RULES",
     "ExactRule",
+    "FuzzyField",
     "FuzzyRule",
     "IdentityConfig",
     "ProbabilisticRule",
@@ -39,8 +40,9 @@ __all__ = [
 
 #: Identifiers an exact rule can use besides external ids (any key of ``external_ids``).
 BUILTIN_IDENTIFIERS = ("email", "phone")
-#: Fields fuzzy and probabilistic rules compare.
-FUZZY_FIELDS = (
+#: A field fuzzy and probabilistic rules compare and block on (cdp.yml naming another is
+#: told the valid ones).
+FuzzyField = Literal[
     "first_name",
     "last_name",
     "date_of_birth",
@@ -50,7 +52,21 @@ FUZZY_FIELDS = (
     "email_local",
     "email",
     "phone",
-)
+]
+FUZZY_FIELDS: tuple[FuzzyField, ...] = get_args(FuzzyField)
+
+
+def _default_similarity() -> dict[FuzzyField, float]:
+    return {"first_name": 0.9, "last_name": 0.9, "street": 0.85}
+
+
+def _default_blocks() -> list[list[FuzzyField]]:
+    return [
+        ["last_name", "postcode"],
+        ["first_name", "date_of_birth"],
+        ["last_name", "date_of_birth"],
+        ["first_name", "street"],
+    ]
 
 
 class _Model(BaseModel):
@@ -77,10 +93,8 @@ class FuzzyRule(_Model):
 
     kind: Literal["fuzzy"]
     name: str
-    block_on: list[list[str]] = Field(default_factory=lambda: [["last_name", "postcode"]])
-    min_similarity: dict[str, float] = Field(
-        default_factory=lambda: {"first_name": 0.9, "last_name": 0.9, "street": 0.85}
-    )
+    block_on: list[list[FuzzyField]] = Field(default_factory=lambda: _default_blocks()[:1])
+    min_similarity: dict[FuzzyField, float] = Field(default_factory=_default_similarity)
 
 
 class ProbabilisticRule(_Model):
@@ -89,15 +103,8 @@ class ProbabilisticRule(_Model):
 
     kind: Literal["probabilistic"]
     name: str
-    block_on: list[list[str]] = Field(
-        default_factory=lambda: [
-            ["last_name", "postcode"],
-            ["first_name", "date_of_birth"],
-            ["last_name", "date_of_birth"],
-            ["first_name", "street"],
-        ]
-    )
-    compare: list[str] = Field(default_factory=lambda: list(FUZZY_FIELDS))
+    block_on: list[list[FuzzyField]] = Field(default_factory=_default_blocks)
+    compare: list[FuzzyField] = Field(default_factory=lambda: list(FUZZY_FIELDS))
     threshold: float = Field(default=0.9, gt=0, lt=1)
     prior: float = Field(default=1e-4, gt=0, lt=1, description="Initial share of pairs that match")
     em_iterations: int = Field(default=25, ge=1, le=500)

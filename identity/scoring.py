@@ -5,7 +5,7 @@ the small comparison vectors, not the pairs' text."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,7 +35,7 @@ EVIDENCE_LEVELS = {"date_of_birth": 1, "street": 2, "email": 1, "phone": 1}
 NEEDS_FIRST_NAME = frozenset({"street"})
 
 
-def _has_evidence(fields: list[str], g: np.ndarray) -> np.ndarray:
+def _has_evidence(fields: Sequence[str], g: np.ndarray) -> np.ndarray:
     """One agreeing evidence field; one more for last names, and for postcodes, both known and
     clearly different (two people sharing a first name and a birthday are common in large
     data)."""
@@ -119,7 +119,9 @@ class ScoredEdges:
     """The Fellegi-Sunter parameters used (learned, or given)."""
 
 
-def _gammas(features: FeatureArrays, fields: list[str], a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _gammas(
+    features: FeatureArrays, fields: Sequence[str], a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
     out = np.empty((len(a), len(fields)), dtype=np.int8)
     rows_a, rows_b = features.rows(a), features.rows(b)
     for j, name in enumerate(fields):
@@ -146,7 +148,7 @@ def _pairs(con: duckdb.DuckDBPyConnection, pairs_sql: str):  # type: ignore[no-u
 def _learn(
     model: FellegiSunter,
     features: FeatureArrays,
-    fields: list[str],
+    fields: Sequence[str],
     patterns: np.ndarray,
     counts: np.ndarray,
     iterations: int,

@@ -7,10 +7,12 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cdp.cli import cli
 from cdp.config import Project
+from cdp.errors import ConfigError
 from tests.identity.conftest import insert, rec, write_project
 from warehouse.connection import connect, ensure_layout
 
@@ -121,3 +123,15 @@ def test_identity_rules_from_cdp_yml(tmp_path: Path) -> None:
     assert code == 0, out
     # Without the phone rule the social record stays on its own.
     assert "4 records -> 3 profiles" in out
+
+
+def test_a_misspelt_field_in_an_identity_rule_is_named_with_its_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        write_project(
+            tmp_path,
+            "identity:\n  rules:\n    - kind: fuzzy\n      name: names\n"
+            "      block_on: [[last_name, postcod]]\n",
+        )
+    assert "cdp.yml:" in str(error.value)
+    assert "'postcod' is not allowed" in str(error.value)
+    assert "did you mean 'postcode'?" in str(error.value)
