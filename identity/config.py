@@ -60,6 +60,10 @@ def _default_similarity() -> dict[FuzzyField, float]:
     return {"first_name": 0.9, "last_name": 0.9, "street": 0.85}
 
 
+def _name_and_postcode() -> list[list[FuzzyField]]:
+    return [["last_name", "postcode"]]
+
+
 def _default_blocks() -> list[list[FuzzyField]]:
     return [
         ["last_name", "postcode"],
@@ -93,7 +97,7 @@ class FuzzyRule(_Model):
 
     kind: Literal["fuzzy"]
     name: str
-    block_on: list[list[FuzzyField]] = Field(default_factory=lambda: _default_blocks()[:1])
+    block_on: list[list[FuzzyField]] = Field(default_factory=_name_and_postcode)
     min_similarity: dict[FuzzyField, float] = Field(default_factory=_default_similarity)
 
 
