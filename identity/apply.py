@@ -107,7 +107,7 @@ def plan_resolution(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> O
         firsts = np.unique(labels, return_index=True)[1].tolist()
         is_taken = _is_taken(con, [resolution.records[i] for i in firsts])
     assignment = assign_ids(resolution.records, labels.tolist(), prev, created, is_taken=is_taken)
-    profiles = len(np.unique(labels))
+    profiles = len(assignment.group_ids)
     if not resolution.full:
         # (one golden record per profile, written with it: a narrower count than the records')
         outside = con.execute(
