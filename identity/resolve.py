@@ -105,12 +105,7 @@ def _localize(con: duckdb.DuckDBPyConnection) -> np.ndarray:
         # rows.)
         "id_features": "SELECT s.pos AS rid, s.source, s.record_id, f.email_clean, f.phone, "
         "f.country, f.date_of_birth FROM identity.record_features f",
-        "id_keys": "SELECT s.pos AS rid, f.identifier, f.value FROM ("
-        + qualified_keys_sql(
-            "(SELECT * FROM identity.record_keys WHERE rid IN (SELECT rid FROM id_scope))",
-            "identity.record_names",
-        )
-        + ") f",
+        "id_keys_base": "SELECT s.pos AS rid, f.identifier, f.value FROM identity.record_keys f",
         "id_names": "SELECT s.pos AS rid, f.written, f.canon FROM identity.record_names f",
     }
     for table, select in local.items():
@@ -118,6 +113,10 @@ def _localize(con: duckdb.DuckDBPyConnection) -> np.ndarray:
             f"CREATE OR REPLACE TEMP TABLE {table} AS {select} "
             "JOIN id_scope_rank s ON s.rid = f.rid ORDER BY s.pos"
         )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE id_keys AS "
+        f"{qualified_keys_sql('id_keys_base', 'id_names')} ORDER BY rid"
+    )
     return (
         con.sql("SELECT rid FROM id_scope_rank ORDER BY pos")
         .to_arrow_table()
