@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from identity.config import Survivorship
 
-__all__ = ["GOLDEN_FIELDS", "GOLDEN_RAW", "refresh_golden"]
+__all__ = ["GOLDEN_FIELDS", "GOLDEN_HASHES_DDL", "GOLDEN_RAW", "refresh_golden"]
 
 #: golden field -> SQL expression over a record's raw staging values ``r`` and features ``f``
 GOLDEN_FIELDS: dict[str, str] = {
@@ -64,6 +64,12 @@ _COLUMNS = [
     "field_sources",
     "first_seen_at",
 ]
+#: A hash of each golden record's content (every column but ``updated_at``): a run compares
+#: its new golden records with these, not with every column of the kept ones (a read of the
+#: whole golden table). (Two contents sharing a 64-bit hash would leave a change unwritten.)
+GOLDEN_HASHES_DDL = """CREATE TABLE IF NOT EXISTS identity.golden_hashes (
+    profile_id VARCHAR NOT NULL, content_hash UBIGINT NOT NULL)"""
+_CONTENT_HASH = f"hash({', '.join(_COLUMNS)})"
 
 
 def _order(field: str, survivorship: Survivorship) -> tuple[str, str | None]:
@@ -173,27 +179,41 @@ def refresh_golden(
         else:
             con.execute(f"INSERT INTO id_golden {sql}")
     con.execute("DROP TABLE id_golden_base")
-    same = " AND ".join(f"g.{c} IS NOT DISTINCT FROM n.{c}" for c in _COLUMNS)
-    in_scope = f"g.profile_id IN (SELECT profile_id FROM {scope}) AND " if scope else ""
-    gone = con.execute(
-        f"SELECT count(*) FROM identity.golden_records g WHERE {in_scope}g.profile_id NOT IN (SELECT profile_id FROM id_golden)"
-    ).fetchall()[0][0]
-    # (A join on the id with the comparison after it: as NOT EXISTS over every column, the
-    # whole golden table was hashed.)
+    _hash_kept_golden(con)
+    in_scope = f"profile_id IN (SELECT profile_id FROM {scope}) AND " if scope else ""
+    gone = f"{in_scope}profile_id NOT IN (SELECT profile_id FROM id_golden)"
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE id_golden_changed AS SELECT n.profile_id FROM id_golden n
-        LEFT JOIN identity.golden_records g USING (profile_id)
-        WHERE g.profile_id IS NULL OR NOT ({same})"""
+        f"""CREATE OR REPLACE TEMP TABLE id_golden_changed AS
+        SELECT * FROM (SELECT profile_id, {_CONTENT_HASH} AS content_hash FROM id_golden)
+        ANTI JOIN identity.golden_hashes USING (profile_id, content_hash)"""
     )
     changed = con.execute("SELECT count(*) FROM id_golden_changed").fetchall()[0][0]
-    con.execute(
-        f"DELETE FROM identity.golden_records g WHERE ({in_scope}g.profile_id NOT IN (SELECT profile_id FROM id_golden)) "
-        "OR g.profile_id IN (SELECT profile_id FROM id_golden_changed)"
-    )
+    deleted = con.execute(f"SELECT count(*) FROM identity.golden_hashes WHERE {gone}").fetchall()
+    for table in ("identity.golden_records", "identity.golden_hashes"):
+        con.execute(
+            f"DELETE FROM {table} WHERE ({gone}) "
+            "OR profile_id IN (SELECT profile_id FROM id_golden_changed)"
+        )
     all_cols = ", ".join(["profile_id", *_COLUMNS])
     con.execute(
         f"INSERT INTO identity.golden_records ({all_cols}, updated_at) "
-        f"SELECT {all_cols}, ? FROM id_golden WHERE profile_id IN (SELECT profile_id FROM id_golden_changed)",
+        f"SELECT {all_cols}, ? FROM id_golden SEMI JOIN id_golden_changed USING (profile_id)",
         [now],
     )
-    return int(changed), int(gone)
+    con.execute("INSERT INTO identity.golden_hashes SELECT * FROM id_golden_changed")
+    return int(changed), int(deleted[0][0])
+
+
+def _hash_kept_golden(con: duckdb.DuckDBPyConnection) -> None:
+    """Hash the kept golden records again when their hashes are not all there (a warehouse
+    from before they were kept)."""
+    counts = con.execute(
+        "SELECT (SELECT count(*) FROM identity.golden_records), "
+        "(SELECT count(*) FROM identity.golden_hashes)"
+    ).fetchall()[0]
+    if counts[0] != counts[1]:
+        con.execute("DELETE FROM identity.golden_hashes")
+        con.execute(
+            "INSERT INTO identity.golden_hashes "
+            f"SELECT profile_id, {_CONTENT_HASH} FROM identity.golden_records"
+        )

@@ -48,7 +48,9 @@ CREATE TABLE IF NOT EXISTS identity.golden_records (
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    from identity.golden import GOLDEN_HASHES_DDL
     from identity.state import STATE_DDL
 
     con.execute(DDL)
     con.execute(STATE_DDL)
+    con.execute(GOLDEN_HASHES_DDL)

@@ -232,6 +232,34 @@ def test_a_changed_record_refreshes_its_profiles_golden_record_only(
     }
 
 
+def test_golden_records_kept_without_hashes_are_not_rewritten(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """A warehouse from before the golden records' hashes were kept: the next run hashes
+    the kept ones and rewrites only the golden record whose content changed."""
+    insert(warehouse, _people(3))
+    _run(warehouse)
+    warehouse.execute("DELETE FROM identity.golden_hashes")
+    before = dict(
+        warehouse.execute("SELECT profile_id, updated_at FROM identity.golden_records").fetchall()
+    )
+    insert(warehouse, [rec("crm", "1", email="person1@example.com", first_name="Name1",
+                           region="CA")])  # fmt: skip
+    resolution, counts = _run(warehouse)
+    assert not resolution.full and counts["golden_records_written"] == 1
+    after = dict(
+        warehouse.execute("SELECT profile_id, updated_at FROM identity.golden_records").fetchall()
+    )
+    changed = [p for p in after if after[p] != before.get(p)]
+    assert changed == [_profiles(warehouse)["crm:1"]]
+    assert (
+        warehouse.execute(
+            "SELECT count(*) FROM identity.golden_hashes h JOIN identity.golden_records USING (profile_id)"
+        ).fetchall()[0][0]
+        == 3
+    )
+
+
 def _hand_set() -> IdentityConfig:
     from identity.config import DEFAULT_RULES, FuzzyRule
 
