@@ -55,22 +55,26 @@ CREATE TABLE IF NOT EXISTS identity.record_features (
     first_name VARCHAR, first_canon VARCHAR, last_name VARCHAR, date_of_birth DATE,
     street VARCHAR, postcode VARCHAR, city VARCHAR, country VARCHAR, email_local VARCHAR,
     external_ids MAP(VARCHAR, VARCHAR), updated_at TIMESTAMPTZ, created_at TIMESTAMPTZ,
-    fp UBIGINT, rid BIGINT, profile_id VARCHAR
+    fp UBIGINT, rid BIGINT
 )"""
-#: What a run keeps besides the features (``record_features`` of an older cdp gains its
+#: What a run keeps besides the features (``record_features`` of an older cdp gains or loses
 #: columns; the resolver version makes its first run a full one, which fills them). The
 #: hashes let an incremental run's scope search join on integers instead of reading a
 #: million strings per step (``profile_hash`` of ``profile_id``, ``key_hash`` of
 #: ``identifier, value``); two values sharing a hash only widen the scope, never narrow it.
+#: Each record's profile is kept apart from its features (``identity.kept_profiles``): a
+#: run that moves records between profiles rewrites only those narrow rows.
 KEPT_DDL = """
 ALTER TABLE identity.record_features ADD COLUMN IF NOT EXISTS rid BIGINT;
-ALTER TABLE identity.record_features ADD COLUMN IF NOT EXISTS profile_id VARCHAR;
-ALTER TABLE identity.record_features ADD COLUMN IF NOT EXISTS profile_hash UBIGINT;
+ALTER TABLE identity.record_features DROP COLUMN IF EXISTS profile_id;
+ALTER TABLE identity.record_features DROP COLUMN IF EXISTS profile_hash;
+CREATE TABLE IF NOT EXISTS identity.kept_profiles (
+    rid BIGINT, profile_id VARCHAR, profile_hash UBIGINT);
 CREATE TABLE IF NOT EXISTS identity.record_keys (rid BIGINT, identifier VARCHAR, value VARCHAR);
 ALTER TABLE identity.record_keys ADD COLUMN IF NOT EXISTS key_hash UBIGINT;
 CREATE TABLE IF NOT EXISTS identity.record_names (rid BIGINT, written VARCHAR, canon VARCHAR)"""
 #: The hash columns of the kept rows, computed as they are written.
-PROFILE_HASH = "CASE WHEN profile_id IS NOT NULL THEN hash(profile_id) END AS profile_hash"
+PROFILE_HASH = "hash(profile_id) AS profile_hash"
 KEY_HASH = "hash(identifier, value) AS key_hash"
 
 
@@ -364,9 +368,14 @@ def build_features(
     # The kept rows become the current ones (in the run's transaction, which the resolver
     # opened for an incremental run): every later step reads them as they are.
     for kept, delta in (
-        (FEATURES_TABLE, f"SELECT *, {PROFILE_HASH} FROM id_features_delta"),
+        (FEATURES_TABLE, "SELECT * FROM id_features_delta"),
         ("identity.record_keys", f"SELECT *, {KEY_HASH} FROM id_keys_delta"),
         ("identity.record_names", "SELECT * FROM id_names_delta"),
+        (
+            "identity.kept_profiles",
+            f"SELECT rid, profile_id, {PROFILE_HASH} FROM id_changed_keys "
+            "WHERE profile_id IS NOT NULL",
+        ),
     ):
         con.execute(f"DELETE FROM {kept} WHERE rid IN (SELECT rid FROM id_dirty)")
         con.execute(f"INSERT INTO {kept} BY NAME {delta}")
@@ -374,9 +383,9 @@ def build_features(
 
 
 def _build_delta(con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: str) -> None:
-    """``id_features_delta``: the features of the new and changed records, numbered (``rid``)
-    and with the profile they had (``profile_id``, None for new records);
-    ``id_changed_keys(source, record_id, rid, profile_id)`` of those;
+    """``id_features_delta``: the features of the new and changed records, numbered (``rid``);
+    ``id_changed_keys(source, record_id, rid, profile_id)`` of those, with the profile they
+    had (None for new records);
     ``id_gone(source, record_id, profile_id)`` of the kept records no longer live;
     ``id_dirty(rid, email, phone, ...)``: the kept rows that no longer hold (changed and
     deleted records), with the values they held that identify or block (``BLOCKABLE``)."""
@@ -404,10 +413,11 @@ def _build_delta(con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: 
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE id_delta AS
-        SELECT k.source, k.record_id, s.rid, l.fp IS NULL AS gone, s.profile_id,
+        SELECT k.source, k.record_id, s.rid, l.fp IS NULL AS gone, p.profile_id,
             {", ".join(f"s.{c}" for c in BLOCKABLE)}
         FROM id_delta_keys k
         LEFT JOIN {FEATURES_TABLE} s USING (source, record_id)
+        LEFT JOIN identity.kept_profiles p ON p.rid = s.rid
         LEFT JOIN id_latest l USING (source, record_id)
         WHERE l.fp IS DISTINCT FROM s.fp"""
     )
@@ -446,9 +456,8 @@ def _build_delta(con: duckdb.DuckDBPyConnection, config: IdentityConfig, cache: 
     )
     _fill_cache(con, cache, config, "id_rows", hits="id_cache_hits")
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE id_features_delta AS
-        SELECT f.*, k.profile_id FROM ({_features_sql("id_rows", _joins(config, "id_cache_hits"), rid=True)}) f
-        JOIN id_changed_keys k USING (rid)"""
+        "CREATE OR REPLACE TEMP TABLE id_features_delta AS "
+        + _features_sql("id_rows", _joins(config, "id_cache_hits"), rid=True)
     )
     con.execute("DROP TABLE id_rows")
     con.execute("DROP TABLE id_cache_hits")

@@ -95,9 +95,10 @@ def _localize(con: duckdb.DuckDBPyConnection) -> np.ndarray:
     Returns the kept number (``rid``) of each position."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE id_scope_rank AS
-        SELECT rid, source, record_id, profile_id,
-            CAST(row_number() OVER (ORDER BY source, record_id) - 1 AS BIGINT) AS pos
-        FROM identity.record_features WHERE rid IN (SELECT rid FROM id_scope)"""
+        SELECT f.rid, f.source, f.record_id, p.profile_id,
+            CAST(row_number() OVER (ORDER BY f.source, f.record_id) - 1 AS BIGINT) AS pos
+        FROM identity.record_features f LEFT JOIN identity.kept_profiles p USING (rid)
+        WHERE f.rid IN (SELECT rid FROM id_scope)"""
     )
     local = {
         # (What the rest reads of them: the scope search scored its links already, and the

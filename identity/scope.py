@@ -52,7 +52,7 @@ def _seed(con: duckdb.DuckDBPyConnection, config: IdentityConfig) -> None:
             WHERE email IN (SELECT email FROM id_seed_values WHERE email IS NOT NULL)
         UNION ALL SELECT rid FROM identity.record_features
             WHERE phone IN (SELECT phone FROM id_seed_values WHERE phone IS NOT NULL)
-        UNION ALL SELECT rid FROM identity.record_features WHERE profile_hash IN (
+        UNION ALL SELECT rid FROM identity.kept_profiles WHERE profile_hash IN (
             SELECT hash(profile_id) FROM id_gone WHERE profile_id IS NOT NULL)"""
     )
     # (Blocks whose size crossed the cap: their records' pairs came or went.)
@@ -79,9 +79,8 @@ def _next_frontier(con: duckdb.DuckDBPyConnection) -> None:
         """CREATE OR REPLACE TEMP TABLE id_frontier AS
         WITH n AS (SELECT DISTINCT rid FROM id_next)
         SELECT rid FROM n
-        UNION SELECT rid FROM identity.record_features WHERE profile_hash IN (
-            SELECT profile_hash FROM identity.record_features SEMI JOIN n USING (rid)
-            WHERE profile_hash IS NOT NULL)
+        UNION SELECT rid FROM identity.kept_profiles WHERE profile_hash IN (
+            SELECT profile_hash FROM identity.kept_profiles SEMI JOIN n USING (rid))
         EXCEPT SELECT rid FROM id_scope"""
     )
 

@@ -5,10 +5,10 @@ fingerprint, and the settings it ran under.
   learned on the last full run. Incremental runs score with them instead of re-learning, so
   a record's links do not depend on which batch it arrived in.
 * ``identity.record_features``: per live record, its match features when last resolved, a
-  fingerprint of its staging row, its number (``rid``) and its profile. Comparing
-  fingerprints finds the records that are new, changed or deleted since; the others'
-  features, identifiers (``identity.record_keys``) and first names (``identity.record_names``)
-  are read back instead of computed again.
+  fingerprint of its staging row and its number (``rid``). Comparing fingerprints finds the
+  records that are new, changed or deleted since; the others' features, identifiers
+  (``identity.record_keys``), first names (``identity.record_names``) and profiles
+  (``identity.kept_profiles``) are read back instead of computed again.
 * ``identity.resolver_state``: a fingerprint of the identity config and of the overrides
   the last run saw. A change of either (or ``--full-refresh``) makes the next run a full one.
 """
@@ -67,8 +67,9 @@ class RunMode:
 #: Bumped whenever a change of the resolver itself (its guards, comparisons or clustering) can
 #: change which records link, or what a run keeps for the next changes shape: the first run
 #: of a new version is a full one, so every profile is resolved by the same rules, not only
-#: those new records reach. (3: kept identifiers and names; 4: their hashes.)
-RESOLVER_VERSION = 4
+#: those new records reach. (3: kept identifiers and names; 4: their hashes; 5: profiles kept
+#: apart from the features.)
+RESOLVER_VERSION = 5
 
 
 def config_hash(config: IdentityConfig) -> str:
@@ -132,13 +133,9 @@ def save_state(
     parameters; inside the run's transaction, ``id_mapping(rid, profile_id)`` holding the
     resolved records' profiles."""
     if full:
-        con.execute("DELETE FROM identity.record_features")
-        con.execute(
-            "INSERT INTO identity.record_features BY NAME SELECT *, "
-            f"{PROFILE_HASH} FROM (SELECT f.*, m.profile_id FROM id_features f "
-            "JOIN id_mapping m USING (rid))"
-        )
         for kept, select in (
+            ("record_features", "SELECT * FROM id_features"),
+            ("kept_profiles", f"SELECT rid, profile_id, {PROFILE_HASH} FROM id_mapping"),
             ("record_keys", f"SELECT *, {KEY_HASH} FROM id_keys_base"),
             ("record_names", "SELECT * FROM id_names"),
         ):
@@ -150,15 +147,12 @@ def save_state(
         # the run rewrite that column of every row group they were in). The scope's rows
         # (``id_scope_rank``) hold the profiles the records had.
         con.execute(
-            """CREATE OR REPLACE TEMP TABLE id_moved AS
-            SELECT f.* REPLACE (m.profile_id AS profile_id, hash(m.profile_id) AS profile_hash)
-            FROM identity.record_features f
-            JOIN (SELECT m.rid, m.profile_id FROM id_mapping m JOIN id_scope_rank s USING (rid)
-                  WHERE s.profile_id IS DISTINCT FROM m.profile_id) m
-            ON f.rid = m.rid"""
+            f"""CREATE OR REPLACE TEMP TABLE id_moved AS SELECT rid, profile_id, {PROFILE_HASH}
+            FROM (SELECT m.rid, m.profile_id FROM id_mapping m JOIN id_scope_rank s USING (rid)
+                  WHERE s.profile_id IS DISTINCT FROM m.profile_id)"""
         )
-        con.execute("DELETE FROM identity.record_features WHERE rid IN (SELECT rid FROM id_moved)")
-        con.execute("INSERT INTO identity.record_features BY NAME SELECT * FROM id_moved")
+        con.execute("DELETE FROM identity.kept_profiles WHERE rid IN (SELECT rid FROM id_moved)")
+        con.execute("INSERT INTO identity.kept_profiles SELECT * FROM id_moved")
         con.execute("DROP TABLE id_moved")
     con.execute("DELETE FROM identity.shared_identifiers")
     con.execute("INSERT INTO identity.shared_identifiers SELECT identifier, value FROM id_shared")
