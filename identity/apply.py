@@ -16,10 +16,12 @@ import numpy as np
 from identity.golden import refresh_golden
 from identity.ids import IdAssignment, assign_ids, new_profile_id
 from identity.paused_gc import paused_gc
+from identity.scoring import links_table
 from identity.state import save_state
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
     from identity.config import IdentityConfig
     from identity.resolve import Resolution
@@ -96,6 +98,21 @@ def _is_taken(con: duckdb.DuckDBPyConnection, firsts: list[Key]) -> Callable[[st
         )
 
     return lookup
+
+
+def _fuzzy_links(resolution: Resolution) -> pa.Table:
+    """The passing links of the fuzzy and probabilistic rules (by kept number)."""
+    edges, exact = resolution.edges, len(resolution.exact_evidence[0])
+    fuzzy = np.flatnonzero(edges.priority >= 0)
+    fuzzy = fuzzy[fuzzy >= exact]
+    at = fuzzy.tolist()
+    return links_table(
+        [resolution.rule_names[i] for i in at],
+        resolution.rids[edges.a[fuzzy]],
+        resolution.rids[edges.b[fuzzy]],
+        edges.score[fuzzy],
+        [resolution.other_evidence[i - exact] for i in at],
+    )
 
 
 def plan_resolution(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> Outcome:
@@ -349,7 +366,14 @@ def _apply(
         upserted, deleted = refresh_golden(
             con, config.survivorship, members, now, golden_scope, numbered=resolution.full
         )
-        save_state(con, config, full=resolution.full, learned=resolution.params, now=now)
+        save_state(
+            con,
+            config,
+            full=resolution.full,
+            learned=resolution.params,
+            now=now,
+            links=_fuzzy_links(resolution) if resolution.full else None,
+        )
         con.execute("COMMIT")
     finally:
         con.unregister("id_mapping")

@@ -63,13 +63,17 @@ CREATE TABLE IF NOT EXISTS identity.record_features (
 #: million strings per step (``profile_hash`` of ``profile_id``, ``key_hash`` of
 #: ``identifier, value``); two values sharing a hash only widen the scope, never narrow it.
 #: Each record's profile is kept apart from its features (``identity.kept_profiles``): a
-#: run that moves records between profiles rewrites only those narrow rows.
+#: run that moves records between profiles rewrites only those narrow rows. The passing
+#: links of the fuzzy and probabilistic rules are kept by number (``identity.kept_links``,
+#: ``a < b``): a pair neither of whose records changed scores as it did.
 KEPT_DDL = """
 ALTER TABLE identity.record_features ADD COLUMN IF NOT EXISTS rid BIGINT;
 ALTER TABLE identity.record_features DROP COLUMN IF EXISTS profile_id;
 ALTER TABLE identity.record_features DROP COLUMN IF EXISTS profile_hash;
 CREATE TABLE IF NOT EXISTS identity.kept_profiles (
     rid BIGINT, profile_id VARCHAR, profile_hash UBIGINT);
+CREATE TABLE IF NOT EXISTS identity.kept_links (
+    rule VARCHAR, a BIGINT, b BIGINT, score DOUBLE, evidence VARCHAR);
 CREATE TABLE IF NOT EXISTS identity.record_keys (rid BIGINT, identifier VARCHAR, value VARCHAR);
 ALTER TABLE identity.record_keys ADD COLUMN IF NOT EXISTS key_hash UBIGINT;
 CREATE TABLE IF NOT EXISTS identity.record_names (rid BIGINT, written VARCHAR, canon VARCHAR)"""

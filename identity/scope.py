@@ -8,9 +8,15 @@ changes took across the cap (its pairs came or went), and the records of the pro
 all of those. Then, until nothing is added, the scope grows by every record that
 
 * shares an identifier with a record in it (an exact link),
-* is a candidate pair of one whose match passes a fuzzy or probabilistic rule (scored with
-  the stored model parameters), or an always-merge override partner, or
+* is linked to one by a fuzzy or probabilistic rule's passing link, or is an always-merge
+  override partner, or
 * was in the same profile as one of them.
+
+Fuzzy links are searched (blocking, scoring with the stored model parameters) only from the
+records whose pairs may have changed: the changed records and those of blocks that crossed
+the cap. Every other pair is as the last run scored it, so its passing links are read from
+``identity.kept_links`` (which the search brings up to date: links of changed, deleted or
+searched records out, the search's in).
 
 The scope is therefore closed: no link a full resolution would consider leaves it, and it
 holds whole previous profiles, so re-clustering it with the same parameters gives what a full
@@ -23,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from identity.blocking import block_columns, cap_crossings_sql, frontier_pairs_sql
 from identity.config import ExactRule
-from identity.scoring import FeatureArrays, ScoredEdges, score_rule
+from identity.scoring import FeatureArrays, ScoredEdges, links_table, score_rule
 
 if TYPE_CHECKING:
     import duckdb
@@ -62,13 +68,14 @@ def _seed(con: duckdb.DuckDBPyConnection, config: IdentityConfig) -> None:
         if not isinstance(rule, ExactRule)
         for fields in rule.block_on
     }
+    con.execute("CREATE OR REPLACE TEMP TABLE id_searched AS SELECT rid FROM id_changed")
     for fields in sorted(keys):
         con.execute(
-            "INSERT INTO id_next "
+            "INSERT INTO id_searched "
             + cap_crossings_sql(fields, "identity.record_features", "id_features_delta", "id_dirty")
         )
+    con.execute("INSERT INTO id_next SELECT rid FROM id_searched")
     con.execute("CREATE OR REPLACE TEMP TABLE id_scope (rid BIGINT)")
-    _next_frontier(con)
 
 
 def _next_frontier(con: duckdb.DuckDBPyConnection) -> None:
@@ -85,72 +92,113 @@ def _next_frontier(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _fuzzy_partners(
+def _search_links(
     con: duckdb.DuckDBPyConnection,
     config: IdentityConfig,
     params: dict[str, dict[str, object]],
-    found: dict[int, list[ScoredEdges]],
-) -> None:
-    """Insert into ``id_next`` the partners of frontier records along passing fuzzy links,
-    and append the passing links (kept numbers) to ``found[rule number]``."""
-    import pyarrow as pa
-
-    fuzzy = [(r, rule) for r, rule in enumerate(config.rules) if not isinstance(rule, ExactRule)]
-    if not fuzzy:
-        return
-    columns = sorted(
-        {c for _, rule in fuzzy for fields in rule.block_on for c in block_columns(fields)}
-    )
-    # (The frontier's blocking values, read once for every key.)
+) -> dict[str, int]:
+    """Score every candidate pair of a record of ``id_searched`` under each fuzzy or
+    probabilistic rule; put their passing links in ``identity.kept_links`` in place of every
+    link of a changed, deleted or searched record, and their records in ``id_next``.
+    Returns how many pairs each rule scored."""
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE id_frontier_rows AS SELECT rid, {', '.join(columns)} "
-        "FROM identity.record_features WHERE rid IN (SELECT rid FROM id_frontier)"
+        """DELETE FROM identity.kept_links WHERE a IN (SELECT rid FROM id_stale)
+        OR b IN (SELECT rid FROM id_stale)"""
     )
-    for r, rule in fuzzy:
+    fuzzy = [rule for rule in config.rules if not isinstance(rule, ExactRule)]
+    if not fuzzy:
+        return {}
+    columns = sorted(
+        {c for rule in fuzzy for fields in rule.block_on for c in block_columns(fields)}
+    )
+    # (The searched records' blocking values, read once for every key.)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE id_searched_rows AS SELECT rid, {', '.join(columns)} "
+        "FROM identity.record_features WHERE rid IN (SELECT rid FROM id_searched)"
+    )
+    scored_pairs: dict[str, int] = {}
+    for rule in fuzzy:
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE id_frontier_pairs AS "
+            "CREATE OR REPLACE TEMP TABLE id_searched_pairs AS "
             + " UNION ".join(
-                f"({frontier_pairs_sql(fields, 'identity.record_features', 'id_frontier_rows')})"
+                f"({frontier_pairs_sql(fields, 'identity.record_features', 'id_searched_rows')})"
                 for fields in rule.block_on
             )
         )
-        if not _count(con, "id_frontier_pairs"):
+        if not _count(con, "id_searched_pairs"):
             continue
         features = FeatureArrays(
             con,
-            "SELECT a FROM id_frontier_pairs UNION SELECT b FROM id_frontier_pairs",
+            "SELECT a FROM id_searched_pairs UNION SELECT b FROM id_searched_pairs",
             "identity.record_features",
         )
         scored = score_rule(
             con,
             features,
             rule,
-            pairs_sql="SELECT a, b FROM id_frontier_pairs",
+            pairs_sql="SELECT a, b FROM id_searched_pairs",
             params=params.get(rule.name),
         )
-        found.setdefault(r, []).append(scored)
-        if len(scored.a):
-            con.register("id_passing", pa.table({"a": scored.a, "b": scored.b}))
-            con.execute(
-                "INSERT INTO id_next SELECT a FROM id_passing UNION ALL SELECT b FROM id_passing"
+        scored_pairs[rule.name] = scored.pairs_scored
+        con.register(
+            "id_passing",
+            links_table(
+                [rule.name] * len(scored.a), scored.a, scored.b, scored.score, scored.evidence
+            ),
+        )
+        con.execute("INSERT INTO identity.kept_links SELECT * FROM id_passing")
+        con.execute(
+            "INSERT INTO id_next SELECT a FROM id_passing UNION ALL SELECT b FROM id_passing"
+        )
+        con.unregister("id_passing")
+    return scored_pairs
+
+
+def _links_in_scope(
+    con: duckdb.DuckDBPyConnection, config: IdentityConfig, scored_pairs: dict[str, int]
+) -> dict[int, list[ScoredEdges]]:
+    """Per fuzzy or probabilistic rule (by number), its passing links inside the scope (with
+    the number of pairs the search scored)."""
+    found: dict[int, list[ScoredEdges]] = {}
+    for r, rule in enumerate(config.rules):
+        if isinstance(rule, ExactRule):
+            continue
+        table = con.sql(
+            """SELECT a, b, score, evidence FROM identity.kept_links WHERE rule = ?
+            AND a IN (SELECT rid FROM id_scope) AND b IN (SELECT rid FROM id_scope)""",
+            params=[rule.name],
+        ).to_arrow_table()
+        found[r] = [
+            ScoredEdges(
+                table.column("a").to_numpy(),
+                table.column("b").to_numpy(),
+                table.column("score").to_numpy(),
+                table.column("evidence").to_pylist(),
+                scored_pairs.get(rule.name, 0),
+                {},
             )
-            con.unregister("id_passing")
+        ]
+    return found
 
 
 def compute_scope(
     con: duckdb.DuckDBPyConnection,
     config: IdentityConfig,
     params: dict[str, dict[str, object]],
-) -> tuple[dict[str, int], dict[int, list[ScoredEdges]]]:
+) -> tuple[dict[str, object], dict[int, list[ScoredEdges]]]:
     """Create ``id_scope(rid)`` (and ``id_changed``) from what
     :func:`identity.features.build_features` found changed; returns counts and, per fuzzy
-    or probabilistic rule (by number), the links it scored on the way: every candidate pair
-    with a record in the scope was scored in the round that record entered it, so these
-    are all the rule's links inside the scope (kept numbers ``rid``; a pair may repeat)."""
+    or probabilistic rule (by number), its passing links inside the scope (kept numbers
+    ``rid``)."""
     _seed(con, config)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE id_stale AS "
+        "SELECT rid FROM id_searched UNION SELECT rid FROM id_dirty"
+    )
+    pairs_scored = _search_links(con, config, params)
+    _next_frontier(con)
     changed, gone = _count(con, "id_changed"), _count(con, "id_gone")
     rounds = 0
-    found: dict[int, list[ScoredEdges]] = {}
     while _count(con, "id_frontier"):
         rounds += 1
         con.execute("INSERT INTO id_scope SELECT rid FROM id_frontier")
@@ -170,6 +218,10 @@ def compute_scope(
             JOIN identity.record_names n2 ON n2.rid = k2.rid AND n2.canon = n1.canon
             WHERE k1.shared
             UNION ALL
+            SELECT b FROM identity.kept_links WHERE a IN (SELECT rid FROM id_frontier)
+            UNION ALL
+            SELECT a FROM identity.kept_links WHERE b IN (SELECT rid FROM id_frontier)
+            UNION ALL
             SELECT f2.rid FROM identity.overrides o
             JOIN identity.record_features f1 ON f1.source = o.source_a AND f1.record_id = o.record_id_a
             JOIN identity.record_features f2 ON f2.source = o.source_b AND f2.record_id = o.record_id_b
@@ -180,11 +232,11 @@ def compute_scope(
             JOIN identity.record_features f2 ON f2.source = o.source_b AND f2.record_id = o.record_id_b
             WHERE o.kind = 'always_merge' AND f2.rid IN (SELECT rid FROM id_frontier)"""
         )
-        _fuzzy_partners(con, config, params, found)
         _next_frontier(con)
     return {
         "changed_records": changed,
         "deleted_records": gone,
         "scope_records": _count(con, "id_scope"),
         "scope_rounds": rounds,
-    }, found
+        "searched_records": _count(con, "id_searched"),
+    }, _links_in_scope(con, config, pairs_scored)

@@ -257,6 +257,32 @@ def _score_fuzzy(
     )
 
 
+def links_table(
+    rules: list[str], a: np.ndarray, b: np.ndarray, score: np.ndarray, evidence: list[str]
+) -> pa.Table:
+    """Passing links as kept (``identity.kept_links``): each link's rule name and evidence
+    dictionary-encoded, for a probabilistic rule's evidence is one of its few patterns' (a
+    million links' evidence written out is hundreds of megabytes)."""
+    import pyarrow as pa
+
+    def encoded(values: list[str]) -> pa.DictionaryArray:
+        index: dict[str, int] = {}
+        codes = [index.setdefault(v, len(index)) for v in values]
+        return pa.DictionaryArray.from_arrays(
+            pa.array(codes, pa.int32()), pa.array(list(index), pa.string())
+        )
+
+    return pa.table(
+        {
+            "rule": encoded(rules),
+            "a": pa.array(np.minimum(a, b), pa.int64()),
+            "b": pa.array(np.maximum(a, b), pa.int64()),
+            "score": pa.array(score, pa.float64()),
+            "evidence": encoded(evidence),
+        }
+    )
+
+
 def score_rule(
     con: duckdb.DuckDBPyConnection,
     features: FeatureArrays,

@@ -25,6 +25,7 @@ from identity.features import FEATURES_DDL, KEPT_DDL, KEY_HASH, PROFILE_HASH
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
     from identity.config import IdentityConfig
 
@@ -68,7 +69,7 @@ class RunMode:
 #: change which records link, or what a run keeps for the next changes shape: the first run
 #: of a new version is a full one, so every profile is resolved by the same rules, not only
 #: those new records reach. (3: kept identifiers and names; 4: their hashes; 5: profiles kept
-#: apart from the features.)
+#: apart from the features, passing fuzzy links kept.)
 RESOLVER_VERSION = 5
 
 
@@ -128,10 +129,12 @@ def save_state(
     full: bool,
     learned: dict[str, dict[str, object]],
     now: object,
+    links: pa.Table | None = None,
 ) -> None:
     """Keep features, identifiers, names, fingerprints, settings and (after learning)
     parameters; inside the run's transaction, ``id_mapping(rid, profile_id)`` holding the
-    resolved records' profiles."""
+    resolved records' profiles. A full run keeps ``links`` (``rule, a, b, score,
+    evidence``): the passing links of its fuzzy and probabilistic rules."""
     if full:
         for kept, select in (
             ("record_features", "SELECT * FROM id_features"),
@@ -141,6 +144,11 @@ def save_state(
         ):
             con.execute(f"DELETE FROM identity.{kept}")
             con.execute(f"INSERT INTO identity.{kept} BY NAME {select}")
+        con.execute("DELETE FROM identity.kept_links")
+        if links is not None:
+            con.register("id_kept_links", links)
+            con.execute("INSERT INTO identity.kept_links BY NAME SELECT * FROM id_kept_links")
+            con.unregister("id_kept_links")
     else:
         # The resolver put the changed rows in place; records whose profile changed get a
         # new row (an UPDATE of a few rows spread over the table made the checkpoint after

@@ -4,6 +4,8 @@ deleted records can reach, with the stored model parameters; a config change or
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import pytest
 
@@ -302,3 +304,44 @@ def test_a_block_crossing_its_size_cap_is_resolved_again(
     assert _profiles(warehouse) == incremental
     linked = incremental["shop:a"] == incremental["crm:b"]
     assert linked == (change == "shrinks")
+
+
+@pytest.mark.parametrize("case", ["held_by_a_fuzzy_link", "refused_last_time"])
+def test_fuzzy_links_kept_from_the_last_run_resolve_as_a_full_run(
+    warehouse: duckdb.DuckDBPyConnection, case: str
+) -> None:
+    """Pairs of unchanged records are not scored again: their passing links come from the
+    last run. A profile that only a fuzzy link holds together stays whole when a new record
+    joins it, and a link refused last time (two birth dates) both brings its other record
+    into the scope and is taken once the record that blocked it is deleted."""
+    from identity.state import load_params
+
+    config = _hand_set()
+    lee = {"last_name": "Lee", "postcode": "94105", "street": "1 Oak Street"}
+    x = rec("shop", "x", first_name="Robert", email="rob@example.com", **lee)
+    if case == "held_by_a_fuzzy_link":
+        first = [x, rec("crm", "y", first_name="Robert", email="robert.lee@example.org", **lee)]
+        later = [rec("email", "c", first_name="Robert", email="rob@example.com")]
+    else:
+        w = rec("crm", "w", first_name="Robert", email="rob@example.com",
+                date_of_birth=date(1980, 1, 1))  # fmt: skip
+        z = rec("email", "z", first_name="Robert", email="bob.lee@example.net",
+                date_of_birth=date(1990, 5, 5), **lee)  # fmt: skip
+        first, later = [x, w, z], [{**w, "deleted": True}]
+    insert(warehouse, first)
+    ensure_tables(warehouse)
+    apply_resolution(warehouse, config, resolve(warehouse, config), "r1")
+    before = _profiles(warehouse)
+    insert(warehouse, later)
+    resolution = resolve(warehouse, config)
+    assert not resolution.full
+    apply_resolution(warehouse, config, resolution, "r2")
+    incremental = _profiles(warehouse)
+    full = resolve(warehouse, config, params=load_params(warehouse))
+    apply_resolution(warehouse, config, full, "r3")
+    assert _profiles(warehouse) == incremental
+    if case == "held_by_a_fuzzy_link":
+        assert incremental["shop:x"] == incremental["crm:y"] == incremental["email:c"]
+    else:
+        assert before["shop:x"] != before["email:z"]
+        assert incremental["shop:x"] == incremental["email:z"]
