@@ -163,6 +163,9 @@ def validation_to_config_error(
         expected = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
         suggestion = closest(str(err.get("input")), expected)
         message = f"'{err.get('input')}' is not allowed; use one of: {', '.join(expected)}"
+    elif kind == "value_error" and isinstance(err.get("input"), list | dict):
+        # (a validator's own sentence about a whole list or mapping, not echoed back)
+        message = str(err.get("ctx", {}).get("error", err["msg"]))
     else:
         message = f"{err['msg']} (got {err.get('input')!r})"
     return ConfigError(message, file=located.file, line=line, key=key, suggestion=suggestion)

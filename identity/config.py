@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "DEFAULT_RULES",
@@ -179,3 +179,13 @@ class IdentityConfig(_Model):
         default="US", description="Phone region when a record has no country"
     )
     survivorship: Survivorship = Field(default_factory=Survivorship)
+
+    @field_validator("rules")
+    @classmethod
+    def _names_differ(cls, rules: list[ExactRule | FuzzyRule | ProbabilisticRule]) -> list:  # type: ignore[type-arg]
+        # (A rule's learned parameters and kept links are filed under its name.)
+        names = [rule.name for rule in rules]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"two rules are named {twice[0]!r}; give each rule its own name")
+        return rules

@@ -135,3 +135,14 @@ def test_a_misspelt_field_in_an_identity_rule_is_named_with_its_line(tmp_path: P
     assert "cdp.yml:" in str(error.value)
     assert "'postcod' is not allowed" in str(error.value)
     assert "did you mean 'postcode'?" in str(error.value)
+
+
+def test_two_identity_rules_with_one_name_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        write_project(
+            tmp_path,
+            "identity:\n  rules:\n    - {kind: exact, name: people, identifiers: [email]}\n"
+            "    - {kind: probabilistic, name: people}\n",
+        )
+    assert "cdp.yml:" in str(error.value)
+    assert "two rules are named 'people'" in str(error.value)
