@@ -270,6 +270,30 @@ def _hand_set() -> IdentityConfig:
     return IdentityConfig(rules=rules)
 
 
+def _incremental_equals_full(
+    con: duckdb.DuckDBPyConnection,
+    config: IdentityConfig,
+    first: list[dict[str, object]],
+    later: list[dict[str, object]],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Resolve ``first``, then ``later`` incrementally; check a full resolution with the same
+    parameters gives the same profiles. Returns the profiles before and after ``later``."""
+    from identity.state import load_params
+
+    insert(con, first)
+    ensure_tables(con)
+    apply_resolution(con, config, resolve(con, config), "r1")
+    before = _profiles(con)
+    insert(con, later)
+    resolution = resolve(con, config)
+    assert not resolution.full
+    apply_resolution(con, config, resolution, "r2")
+    incremental = _profiles(con)
+    apply_resolution(con, config, resolve(con, config, params=load_params(con)), "r3")
+    assert _profiles(con) == incremental
+    return before, incremental
+
+
 @pytest.mark.parametrize("change", ["grows", "shrinks"])
 def test_a_block_crossing_its_size_cap_is_resolved_again(
     warehouse: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, change: str
@@ -278,7 +302,6 @@ def test_a_block_crossing_its_size_cap_is_resolved_again(
     no longer pairs them), and one leaving a block over the cap lets the others pair: both
     reach records no identifier connects to the changed one."""
     from identity import blocking
-    from identity.state import load_params
 
     monkeypatch.setattr(blocking, "MAX_BLOCK", 2)
     config = _hand_set()
@@ -288,20 +311,12 @@ def test_a_block_crossing_its_size_cap_is_resolved_again(
         rec("crm", "b", first_name="Robert", email="robert.lee@example.org", **lee),
     ]
     third = rec("email", "c", first_name="Anna", email="anna@example.net", **lee)
-    insert(warehouse, pair + ([third] if change == "shrinks" else []))
-    ensure_tables(warehouse)
-    apply_resolution(warehouse, config, resolve(warehouse, config), "r1")
     if change == "grows":
-        insert(warehouse, [third])
+        _, incremental = _incremental_equals_full(warehouse, config, pair, [third])
     else:
-        insert(warehouse, [{**third, "deleted": True}])
-    resolution = resolve(warehouse, config)
-    assert not resolution.full
-    apply_resolution(warehouse, config, resolution, "r2")
-    incremental = _profiles(warehouse)
-    full = resolve(warehouse, config, params=load_params(warehouse))
-    apply_resolution(warehouse, config, full, "r3")
-    assert _profiles(warehouse) == incremental
+        _, incremental = _incremental_equals_full(
+            warehouse, config, [*pair, third], [{**third, "deleted": True}]
+        )
     linked = incremental["shop:a"] == incremental["crm:b"]
     assert linked == (change == "shrinks")
 
@@ -314,8 +329,6 @@ def test_fuzzy_links_kept_from_the_last_run_resolve_as_a_full_run(
     last run. A profile that only a fuzzy link holds together stays whole when a new record
     joins it, and a link refused last time (two birth dates) both brings its other record
     into the scope and is taken once the record that blocked it is deleted."""
-    from identity.state import load_params
-
     config = _hand_set()
     lee = {"last_name": "Lee", "postcode": "94105", "street": "1 Oak Street"}
     x = rec("shop", "x", first_name="Robert", email="rob@example.com", **lee)
@@ -328,18 +341,7 @@ def test_fuzzy_links_kept_from_the_last_run_resolve_as_a_full_run(
         z = rec("email", "z", first_name="Robert", email="bob.lee@example.net",
                 date_of_birth=date(1990, 5, 5), **lee)  # fmt: skip
         first, later = [x, w, z], [{**w, "deleted": True}]
-    insert(warehouse, first)
-    ensure_tables(warehouse)
-    apply_resolution(warehouse, config, resolve(warehouse, config), "r1")
-    before = _profiles(warehouse)
-    insert(warehouse, later)
-    resolution = resolve(warehouse, config)
-    assert not resolution.full
-    apply_resolution(warehouse, config, resolution, "r2")
-    incremental = _profiles(warehouse)
-    full = resolve(warehouse, config, params=load_params(warehouse))
-    apply_resolution(warehouse, config, full, "r3")
-    assert _profiles(warehouse) == incremental
+    before, incremental = _incremental_equals_full(warehouse, config, first, later)
     if case == "held_by_a_fuzzy_link":
         assert incremental["shop:x"] == incremental["crm:y"] == incremental["email:c"]
     else:

@@ -125,24 +125,26 @@ def test_identity_rules_from_cdp_yml(tmp_path: Path) -> None:
     assert "4 records -> 3 profiles" in out
 
 
-def test_a_misspelt_field_in_an_identity_rule_is_named_with_its_line(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError) as error:
-        write_project(
-            tmp_path,
-            "identity:\n  rules:\n    - kind: fuzzy\n      name: names\n"
-            "      block_on: [[last_name, postcod]]\n",
-        )
-    assert "cdp.yml:" in str(error.value)
-    assert "'postcod' is not allowed" in str(error.value)
-    assert "did you mean 'postcode'?" in str(error.value)
-
-
-def test_two_identity_rules_with_one_name_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError) as error:
-        write_project(
-            tmp_path,
-            "identity:\n  rules:\n    - {kind: exact, name: people, identifiers: [email]}\n"
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        (
+            "    - kind: fuzzy\n      name: names\n      block_on: [[last_name, postcod]]\n",
+            ["'postcod' is not allowed", "did you mean 'postcode'?"],
+        ),
+        (
+            "    - {kind: exact, name: people, identifiers: [email]}\n"
             "    - {kind: probabilistic, name: people}\n",
-        )
+            ["two rules are named 'people'"],
+        ),
+    ],
+    ids=["misspelt field", "one name twice"],
+)
+def test_a_mistake_in_the_identity_rules_is_named_with_its_line(
+    tmp_path: Path, rules: str, expected: list[str]
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        write_project(tmp_path, "identity:\n  rules:\n" + rules)
     assert "cdp.yml:" in str(error.value)
-    assert "two rules are named 'people'" in str(error.value)
+    for text in expected:
+        assert text in str(error.value)
