@@ -140,27 +140,13 @@ def _record_values(
     )
 
 
-def _scored_in_scope(parts: list[ScoredEdges], rids: np.ndarray) -> ScoredEdges:
-    """The links a scope search scored (kept numbers, some twice) as positions of the scope's
-    records, each pair once, lower position first."""
-    if not parts:
-        return ScoredEdges(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), [], 0, {})
-    a = np.concatenate([p.a for p in parts]).astype(np.int64)
-    b = np.concatenate([p.b for p in parts]).astype(np.int64)
+def _in_positions(scored: ScoredEdges, rids: np.ndarray) -> ScoredEdges:
+    """Links between records of the scope (kept numbers) as their positions, lower first."""
     order = np.argsort(rids)
-    a = order[np.searchsorted(rids, a, sorter=order)]
-    b = order[np.searchsorted(rids, b, sorter=order)]
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    _, first = np.unique(lo * len(rids) + hi, return_index=True)
-    first.sort()
-    evidence = [e for p in parts for e in p.evidence]
+    a = order[np.searchsorted(rids, scored.a, sorter=order)]
+    b = order[np.searchsorted(rids, scored.b, sorter=order)]
     return ScoredEdges(
-        lo[first],
-        hi[first],
-        np.concatenate([p.score for p in parts])[first],
-        [evidence[i] for i in first.tolist()],
-        sum(p.pairs_scored for p in parts),
-        {},
+        np.minimum(a, b), np.maximum(a, b), scored.score, scored.evidence, scored.pairs_scored, {}
     )
 
 
@@ -203,7 +189,7 @@ def _resolve(
     # (Where the time went: normalizing the records into features, then matching them.)
     featured = time.perf_counter()
     stats["features_seconds"] = round(featured - started, 3)
-    found: dict[int, list[ScoredEdges]] | None = None
+    found: dict[int, ScoredEdges] | None = None
     if not mode.full:
         scope_stats, found = compute_scope(con, config, mode.params or {})
         stats.update(scope_stats)
@@ -243,8 +229,8 @@ def _resolve(
         if isinstance(any_rule, ExactRule):
             continue
         rule = any_rule
-        if found is not None:  # (the scope search scored every pair inside the scope)
-            scored = _scored_in_scope(found.get(prio, []), rids)
+        if found is not None:  # (the scope search found every link inside the scope)
+            scored = _in_positions(found[prio], rids)
         else:
             features = features or FeatureArrays(con)
             scored = score_rule(

@@ -156,10 +156,10 @@ def _search_links(
 
 def _links_in_scope(
     con: duckdb.DuckDBPyConnection, config: IdentityConfig, scored_pairs: dict[str, int]
-) -> dict[int, list[ScoredEdges]]:
+) -> dict[int, ScoredEdges]:
     """Per fuzzy or probabilistic rule (by number), its passing links inside the scope (with
     the number of pairs the search scored)."""
-    found: dict[int, list[ScoredEdges]] = {}
+    found: dict[int, ScoredEdges] = {}
     for r, rule in enumerate(config.rules):
         if isinstance(rule, ExactRule):
             continue
@@ -168,16 +168,14 @@ def _links_in_scope(
             AND a IN (SELECT rid FROM id_scope) AND b IN (SELECT rid FROM id_scope)""",
             params=[rule.name],
         ).to_arrow_table()
-        found[r] = [
-            ScoredEdges(
-                table.column("a").to_numpy(),
-                table.column("b").to_numpy(),
-                table.column("score").to_numpy(),
-                table.column("evidence").to_pylist(),
-                scored_pairs.get(rule.name, 0),
-                {},
-            )
-        ]
+        found[r] = ScoredEdges(
+            table.column("a").to_numpy(),
+            table.column("b").to_numpy(),
+            table.column("score").to_numpy(),
+            table.column("evidence").to_pylist(),
+            scored_pairs.get(rule.name, 0),
+            {},
+        )
     return found
 
 
@@ -185,7 +183,7 @@ def compute_scope(
     con: duckdb.DuckDBPyConnection,
     config: IdentityConfig,
     params: dict[str, dict[str, object]],
-) -> tuple[dict[str, object], dict[int, list[ScoredEdges]]]:
+) -> tuple[dict[str, object], dict[int, ScoredEdges]]:
     """Create ``id_scope(rid)`` (and ``id_changed``) from what
     :func:`identity.features.build_features` found changed; returns counts and, per fuzzy
     or probabilistic rule (by number), its passing links inside the scope (kept numbers
