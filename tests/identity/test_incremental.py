@@ -4,7 +4,8 @@ deleted records can reach, with the stored model parameters; a config change or
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 
 import duckdb
 import pytest
@@ -275,9 +276,11 @@ def _incremental_equals_full(
     config: IdentityConfig,
     first: list[dict[str, object]],
     later: list[dict[str, object]],
+    change: Callable[[], None] | None = None,
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """Resolve ``first``, then ``later`` incrementally; check a full resolution with the same
-    parameters gives the same profiles. Returns the profiles before and after ``later``."""
+    """Resolve ``first``, then ``later`` (and what ``change`` does) incrementally; check a
+    full resolution with the same parameters gives the same profiles. Returns the profiles
+    before and after."""
     from identity.state import load_params
 
     insert(con, first)
@@ -285,10 +288,17 @@ def _incremental_equals_full(
     apply_resolution(con, config, resolve(con, config), "r1")
     before = _profiles(con)
     insert(con, later)
+    if change is not None:
+        change()
     resolution = resolve(con, config)
     assert not resolution.full
     apply_resolution(con, config, resolution, "r2")
     incremental = _profiles(con)
+    # (One kept row per record, under one number.)
+    assert con.execute(
+        "SELECT count(*) = count(DISTINCT (source, record_id)) AND count(*) = count(DISTINCT rid) "
+        "FROM identity.record_features"
+    ).fetchall() == [(True,)]
     apply_resolution(con, config, resolve(con, config, params=load_params(con)), "r3")
     assert _profiles(con) == incremental
     return before, incremental
@@ -347,3 +357,27 @@ def test_fuzzy_links_kept_from_the_last_run_resolve_as_a_full_run(
     else:
         assert before["shop:x"] != before["email:z"]
         assert incremental["shop:x"] == incremental["email:z"]
+
+
+def test_a_newer_row_beside_the_resolved_one_changes_the_record(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """A record whose resolved staging row is still there beside a newer one is a changed
+    record (its latest row counts), not a new one."""
+    config = _hand_set()
+    old = datetime(2020, 1, 1, tzinfo=UTC)
+    first = [
+        rec("shop", "1", first_name="Ann", email="ann@example.com", updated_at=old),
+        rec("crm", "7", first_name="Ann", email="ann.b@example.org"),
+    ]
+
+    def newer_row() -> None:
+        warehouse.execute(
+            "INSERT INTO staging.customer_records BY NAME SELECT 'shop' AS source, "
+            "'1' AS record_id, 'Ann' AS first_name, 'ann.b@example.org' AS email, "
+            "now() AS updated_at"
+        )
+
+    before, incremental = _incremental_equals_full(warehouse, config, first, [], newer_row)
+    assert before["shop:1"] != before["crm:7"]
+    assert incremental["shop:1"] == incremental["crm:7"]
