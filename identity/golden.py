@@ -188,7 +188,9 @@ def refresh_golden(
         ANTI JOIN identity.golden_hashes USING (profile_id, content_hash)"""
     )
     changed = con.execute("SELECT count(*) FROM id_golden_changed").fetchall()[0][0]
-    deleted = con.execute(f"SELECT count(*) FROM identity.golden_hashes WHERE {gone}").fetchall()
+    deleted = con.execute(f"SELECT count(*) FROM identity.golden_hashes WHERE {gone}").fetchall()[
+        0
+    ][0]
     for table in ("identity.golden_records", "identity.golden_hashes"):
         con.execute(
             f"DELETE FROM {table} WHERE ({gone}) "
@@ -201,7 +203,7 @@ def refresh_golden(
         [now],
     )
     con.execute("INSERT INTO identity.golden_hashes SELECT * FROM id_golden_changed")
-    return int(changed), int(deleted[0][0])
+    return int(changed), int(deleted)
 
 
 def _hash_kept_golden(con: duckdb.DuckDBPyConnection) -> None:

@@ -9,6 +9,9 @@ fingerprint, and the settings it ran under.
   records that are new, changed or deleted since; the others' features, identifiers
   (``identity.record_keys``), first names (``identity.record_names``) and profiles
   (``identity.kept_profiles``) are read back instead of computed again.
+* ``identity.kept_links``: the passing links of the fuzzy and probabilistic rules, by record
+  number. A pair neither of whose records changed scores as it did, so an incremental run
+  blocks and scores only the changed records' pairs and reads the others' links here.
 * ``identity.resolver_state``: a fingerprint of the identity config and of the overrides
   the last run saw. A change of either (or ``--full-refresh``) makes the next run a full one.
 """
