@@ -182,7 +182,7 @@ class IdentityConfig(_Model):
 
     @field_validator("rules")
     @classmethod
-    def _names_differ(cls, rules: list[ExactRule | FuzzyRule | ProbabilisticRule]) -> list:  # type: ignore[type-arg]
+    def _names_differ(cls, rules: list[Rule]) -> list[Rule]:
         # (A rule's learned parameters and kept links are filed under its name.)
         names = [rule.name for rule in rules]
         twice = sorted({n for n in names if names.count(n) > 1})

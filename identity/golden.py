@@ -188,9 +188,8 @@ def refresh_golden(
         ANTI JOIN identity.golden_hashes USING (profile_id, content_hash)"""
     )
     changed = con.execute("SELECT count(*) FROM id_golden_changed").fetchall()[0][0]
-    deleted = con.execute(f"SELECT count(*) FROM identity.golden_hashes WHERE {gone}").fetchall()[
-        0
-    ][0]
+    counted = con.execute(f"SELECT count(*) FROM identity.golden_hashes WHERE {gone}")
+    deleted = counted.fetchall()[0][0]
     for table in ("identity.golden_records", "identity.golden_hashes"):
         con.execute(
             f"DELETE FROM {table} WHERE ({gone}) "

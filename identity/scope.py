@@ -53,15 +53,15 @@ def _seed(con: duckdb.DuckDBPyConnection, config: IdentityConfig) -> None:
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE id_next AS
-        SELECT rid FROM id_changed
-        UNION ALL SELECT rid FROM identity.record_features
+        SELECT rid FROM identity.record_features
             WHERE email IN (SELECT email FROM id_seed_values WHERE email IS NOT NULL)
         UNION ALL SELECT rid FROM identity.record_features
             WHERE phone IN (SELECT phone FROM id_seed_values WHERE phone IS NOT NULL)
         UNION ALL SELECT rid FROM identity.kept_profiles WHERE profile_hash IN (
             SELECT hash(profile_id) FROM id_gone WHERE profile_id IS NOT NULL)"""
     )
-    # (Blocks whose size crossed the cap: their records' pairs came or went.)
+    # The records whose pairs may differ from last run's, searched for links: the changed
+    # ones, and those of blocks whose size crossed the cap (their pairs came or went).
     keys = {
         tuple(fields)
         for rule in config.rules
